@@ -13,6 +13,7 @@ declared here too, in :data:`SCALES`, for the measurement notebooks.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 __all__ = [
@@ -188,13 +189,19 @@ class Column:
 
 @dataclass(frozen=True)
 class Table:
-    """A table: its file, meaning, columns and unique key."""
+    """A table: its file, meaning, columns, unique key and row rules.
+
+    ``checks`` are rules across columns, each a description and a function of
+    the typed table returning a boolean Series (True where a row is valid);
+    ``notes`` are further remarks for the data dictionary.
+    """
 
     name: str
     meaning: str
     zh: str
     columns: tuple[Column, ...]
     key: tuple[str, ...]
+    checks: tuple[tuple[str, Callable], ...] = field(default=())
     notes: tuple[str, ...] = field(default=())
 
     @property
@@ -285,7 +292,7 @@ TABLES: dict[str, Table] = {
                 _money("price_per_sqm", "list price of raw booth space", "展位价格"),
             ),
             key=("edition",),
-            notes=("end_date is on or after start_date.",),
+            checks=(("end_date is on or after start_date", lambda d: d["end_date"] >= d["start_date"]),),
         ),
         Table(
             "exhibitors",
@@ -326,9 +333,17 @@ TABLES: dict[str, Table] = {
                 Column("requests_met", "int", "special requests the organizer met", "count", 0, None, zh="满足特殊要求"),
             ),
             key=("exhibitor_id", "edition"),
-            notes=(
-                "requests_met is at most special_requests.",
-                "booth_sqm, booth_spend, services_spend and leads are 0 when participated is 0.",
+            checks=(
+                ("requests_met is at most special_requests", lambda d: d["requests_met"] <= d["special_requests"]),
+                (
+                    "booth_sqm, booth_spend, services_spend and leads are 0 when participated is 0",
+                    lambda d: (d["participated"] == 1)
+                    | ((d["booth_sqm"] == 0) & (d["booth_spend"] == 0) & (d["services_spend"] == 0) & (d["leads"] == 0)),
+                ),
+                (
+                    "stage is lapsed exactly when participated is 0",
+                    lambda d: (d["participated"] == 0) == (d["stage"] == "lapsed"),
+                ),
             ),
         ),
         Table(

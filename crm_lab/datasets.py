@@ -1,0 +1,498 @@
+"""The exhibition datasets: load, validate, regenerate, verify.
+
+The shipped sample in ``datasets/`` is one realisation of
+:func:`crm_lab.simulate.simulate_market` with the seed :data:`SAMPLE_SEED`.
+:func:`load` returns one table, validated against its declaration in
+:data:`crm_lab.schema.TABLES` — from the sample, or from a folder of your own
+CSV files in the same layout.  A file that breaks the schema raises
+:class:`DataValidationError` naming the file, the column, the offending lines
+and what was expected; nothing is ever written into a user's folder.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import hashlib
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .schema import SCALE_LABELS, SCALES, TABLES, Column, Table
+from .simulate import Market, Truth, simulate_market
+
+__all__ = [
+    "SAMPLE_SEED",
+    "SAMPLE_SIZES",
+    "DataValidationError",
+    "sample_dir",
+    "load",
+    "load_all",
+    "load_truth",
+    "write_tables",
+    "generate_sample",
+    "verify",
+    "dictionary_markdown",
+    "write_dictionary",
+]
+
+#: The seed of the shipped sample (``crm-lab data generate`` uses it).
+SAMPLE_SEED = 2024
+#: The sizes of the shipped sample (the defaults of :func:`simulate_market`).
+SAMPLE_SIZES = {"n_exhibitors": 3000, "n_visitors": 4000, "n_editions": 7, "kano_respondents": 120}
+MANIFEST = "MANIFEST.sha256"
+TRUTH_FILES = ("truth.json", "truth_latent.csv", "truth_kano.csv")
+_MISSING = {"", "NA", "N/A", "NaN", "nan", "null", "NULL", "None"}
+_SHOW = 5  # offending lines shown per problem
+
+# Cross-table references checked by load_all: (table, column) -> (table, column).
+REFERENCES = {
+    ("exhibitors", "sector"): ("sectors", "sector"),
+    ("participation", "exhibitor_id"): ("exhibitors", "exhibitor_id"),
+    ("participation", "edition"): ("editions", "edition"),
+    ("transactions", "exhibitor_id"): ("exhibitors", "exhibitor_id"),
+    ("transactions", "edition"): ("editions", "edition"),
+    ("visits", "visitor_id"): ("visitors", "visitor_id"),
+    ("visits", "edition"): ("editions", "edition"),
+    ("survey", "exhibitor_id"): ("exhibitors", "exhibitor_id"),
+    ("survey", "edition"): ("editions", "edition"),
+    ("kano", "edition"): ("editions", "edition"),
+}
+
+
+class DataValidationError(ValueError):
+    """A data file does not match its documented schema (the message says where and how)."""
+
+
+def sample_dir() -> Path:
+    """The folder of the shipped sample (``datasets/`` at the project's root)."""
+    path = Path(__file__).resolve().parents[1] / "datasets"
+    if not path.is_dir():
+        raise FileNotFoundError(
+            f"the sample data folder {path} does not exist; crm-lab expects to run from a clone of the project "
+            "(pip install -e .), or pass data_dir= with your own CSV files"
+        )
+    return path
+
+
+def _folder(data_dir) -> Path:
+    if data_dir is None or str(data_dir) == "":
+        return sample_dir()
+    path = Path(data_dir).expanduser()
+    if not path.is_dir():
+        raise FileNotFoundError(f"data_dir {str(path.resolve())!r} is not an existing folder")
+    return path
+
+
+def _table(name: str) -> Table:
+    if name not in TABLES:
+        hint = difflib.get_close_matches(name, TABLES, n=1)
+        raise ValueError(
+            f"unknown table {name!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "") + f"; tables: {', '.join(TABLES)}"
+        )
+    return TABLES[name]
+
+
+# --------------------------------------------------------------------------
+# loading and validation
+# --------------------------------------------------------------------------
+
+
+def load(name: str, data_dir: str | Path | None = None) -> pd.DataFrame:
+    """Load one table, validated against its schema.
+
+    Parameters
+    ----------
+    name : str
+        A table of :data:`crm_lab.schema.TABLES` (``exhibitors``,
+        ``participation``, ``survey``, ``kano``, ...).
+    data_dir : str or Path, optional
+        ``None`` or ``""``: the shipped sample.  A folder: read
+        ``<data_dir>/<name>.csv`` (UTF-8, comma-separated, a header row, the
+        columns of the data dictionary ``datasets/README.md``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The schema's columns in the schema's order with their types
+        (``int64``, or ``Int64`` where empty cells are allowed; ``float64``;
+        text; ``datetime64``), followed by any extra columns of the file,
+        which are kept (as numbers when every value is one).
+
+    Raises
+    ------
+    DataValidationError
+        When the file breaks the schema: missing or misspelt columns, values
+        of the wrong type, Likert codes or other values out of range, unknown
+        codes, duplicate ids, empty cells where a value is required, broken
+        row rules, an empty file, text that is not UTF-8.  Every problem of
+        the file is listed, each with the column, up to five line numbers and
+        their values, and what was expected.
+    FileNotFoundError
+        When the folder or the file does not exist.
+
+    Examples
+    --------
+    >>> exhibitors = load("exhibitors")
+    >>> exhibitors.columns[:3].tolist()
+    ['exhibitor_id', 'company_name', 'sector']
+    """
+    table = _table(name)
+    path = _folder(data_dir) / table.filename
+    if not path.is_file():
+        present = sorted(p.name for p in path.parent.glob("*.csv"))
+        raise FileNotFoundError(
+            f"{path}: no such file (table {name!r} is read from {table.filename}); "
+            f"CSV files in that folder: {', '.join(present) if present else 'none'}"
+        )
+    raw = _read_text_table(path, table)
+    return _validate(raw, table, path)
+
+
+def _read_text_table(path: Path, table: Table) -> pd.DataFrame:
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DataValidationError(
+            f"{path}: not UTF-8 text: byte 0x{data[exc.start]:02x} on line {line} cannot be decoded. "
+            "Save the file as UTF-8 (in Excel: 'CSV UTF-8 (comma delimited)')."
+        ) from None
+    if not text.strip():
+        raise DataValidationError(
+            f"{path}: the file is empty; expected a header row with the columns {', '.join(table.column_names)}"
+        )
+    header = next(csv.reader([text.splitlines()[0]]))
+    header = [h.strip() for h in header]
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        raise DataValidationError(f"{path}: the header names these columns more than once: {', '.join(dupes)}")
+    try:
+        raw = pd.read_csv(
+            path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8-sig", skipinitialspace=False
+        )
+    except pd.errors.ParserError as exc:
+        raise DataValidationError(f"{path}: not a well-formed CSV table: {exc}") from None
+    raw.columns = header
+    if raw.empty:
+        raise DataValidationError(f"{path}: the file has a header but no data rows")
+    return raw
+
+
+def _lines(mask: np.ndarray) -> np.ndarray:
+    """File line numbers (header = line 1) of the rows where *mask* is true."""
+    return np.flatnonzero(mask) + 2
+
+
+def _describe(mask, values) -> str:
+    lines = _lines(mask)
+    shown = ", ".join(f"{ln} ({values[ln - 2]!r})" if values is not None else str(ln) for ln in lines[:_SHOW])
+    more = f" and {lines.size - _SHOW} more" if lines.size > _SHOW else ""
+    return f"{lines.size} row{'s' if lines.size != 1 else ''}, on line{'s' if lines.size != 1 else ''} {shown}{more}"
+
+
+def _convert(col: Column, text: pd.Series, problems: list[str]) -> pd.Series:
+    """Typed values of one column; appends a sentence to *problems* per violation."""
+    stripped = text.str.strip()
+    values = stripped.to_numpy(dtype=object)
+    missing = stripped.isin(_MISSING).to_numpy()
+    where = f"column {col.name!r}"
+    if missing.any() and not col.nullable:
+        problems.append(f"{where}: empty cells where a value is required, {_describe(missing, None)}")
+    if col.dtype in ("int", "float"):
+        numbers = pd.to_numeric(pd.Series(np.where(missing, None, values)), errors="coerce").to_numpy(dtype=float, copy=True)
+        bad = ~missing & ~np.isfinite(numbers)
+        if col.dtype == "int":
+            bad |= ~missing & np.isfinite(numbers) & (numbers != np.floor(numbers))
+        if bad.any():
+            kind = "whole numbers" if col.dtype == "int" else "numbers"
+            problems.append(f"{where}: expected {kind} ({col.allowed}), got {_describe(bad, values)}")
+        ok = ~missing & ~bad
+        out_of_range = np.zeros_like(ok)
+        if col.low is not None:
+            out_of_range |= ok & (numbers < col.low)
+        if col.high is not None:
+            out_of_range |= ok & (numbers > col.high)
+        if out_of_range.any():
+            what = "negative amounts" if col.unit == "CNY" and col.low == 0 else "values out of range"
+            unit = f" ({col.unit})" if col.unit else ""
+            problems.append(f"{where}: {what}, expected {col.allowed}{unit}; {_describe(out_of_range, values)}")
+        numbers[~ok] = np.nan
+        if col.dtype == "float":
+            return pd.Series(numbers, dtype="float64")
+        if col.nullable:
+            return pd.Series(numbers).astype("Int64")
+        return pd.Series(np.where(ok, numbers, 0), dtype="int64")
+    if col.dtype == "date":
+        dates = pd.to_datetime(pd.Series(np.where(missing, None, values)), format="%Y-%m-%d", errors="coerce")
+        bad = ~missing & dates.isna().to_numpy()
+        if bad.any():
+            problems.append(f"{where}: expected dates as YYYY-MM-DD, got {_describe(bad, values)}")
+        return dates
+    # text
+    if col.codes:
+        unknown = ~missing & ~stripped.isin(col.codes).to_numpy()
+        if unknown.any():
+            seen = sorted(set(values[unknown]))
+            hints = [f"{v!r} (did you mean {m[0]!r}?)" for v in seen[:_SHOW] if (m := difflib.get_close_matches(v, col.codes, n=1))]
+            problems.append(
+                f"{where}: unknown codes, expected {col.allowed}; {_describe(unknown, values)}"
+                + (f"; {', '.join(hints)}" if hints else "")
+            )
+    return pd.Series(np.where(missing, None, values), dtype="str")
+
+
+def _validate(raw: pd.DataFrame, table: Table, path: Path) -> pd.DataFrame:
+    problems: list[str] = []
+    present = list(raw.columns)
+    missing_cols = [c for c in table.column_names if c not in present]
+    extra = [c for c in present if c not in table.column_names]
+    for name in missing_cols:
+        hint = difflib.get_close_matches(name, extra, n=1, cutoff=0.6)
+        problems.append(
+            f"missing column {name!r} ({table.column(name).meaning})" + (f"; did you mean {hint[0]!r}?" if hint else "")
+        )
+    if missing_cols:
+        problems.append(f"the file's columns are: {', '.join(present)}")
+    typed = {}
+    for col in table.columns:
+        if col.name in present:
+            typed[col.name] = _convert(col, raw[col.name], problems)
+    out = pd.DataFrame(typed)
+    if all(k in out for k in table.key):
+        dup = out.duplicated(subset=list(table.key), keep=False).to_numpy()
+        if dup.any():
+            keys = out.loc[dup, list(table.key)].astype(str).agg("/".join, axis=1).to_numpy()
+            problems.append(
+                f"duplicate {'/'.join(table.key)} {', '.join(dict.fromkeys(keys[:_SHOW]))}: {_describe(dup, None)}"
+            )
+    if not problems:
+        for description, rule in table.checks:
+            broken = ~rule(out).to_numpy(dtype=bool)
+            if broken.any():
+                problems.append(f"rule broken: {description}; {_describe(broken, None)}")
+    if problems:
+        raise DataValidationError(
+            f"{path} does not match the schema of table {table.name!r} ({len(raw)} data rows; "
+            f"see datasets/README.md):\n" + "\n".join(f"  - {p}" for p in problems)
+        )
+    for name in extra:
+        numbers = pd.to_numeric(raw[name], errors="coerce")
+        out[name] = numbers if numbers.notna().all() else raw[name].astype("str")
+    return out
+
+
+def load_all(data_dir: str | Path | None = None, *, tables=None) -> dict[str, pd.DataFrame]:
+    """Load several tables (default: all) and check the references between them.
+
+    Every id a table refers to (an exhibitor, a visitor, an edition, a
+    sector) must exist in the table it refers to; a missing one raises
+    :class:`DataValidationError` naming both tables, the ids and the lines.
+    References to tables that are not loaded are not checked.
+    """
+    names = list(TABLES) if tables is None else list(tables)
+    loaded = {name: load(name, data_dir) for name in names}
+    problems = []
+    for (child, col), (parent, key) in REFERENCES.items():
+        if child in loaded and parent in loaded:
+            values = loaded[child][col].to_numpy()
+            orphan = ~loaded[child][col].isin(loaded[parent][key]).to_numpy()
+            if orphan.any():
+                problems.append(
+                    f"{child}.{col} refers to {parent}.{key} values that do not exist: "
+                    f"{', '.join(map(str, dict.fromkeys(values[orphan][:_SHOW])))}; {_describe(orphan, None)} of {child}.csv"
+                )
+    if problems:
+        raise DataValidationError(f"tables in {_folder(data_dir)} do not fit together:\n" + "\n".join(f"  - {p}" for p in problems))
+    return loaded
+
+
+def load_truth(data_dir: str | Path | None = None) -> Truth | None:
+    """The planted truth of a simulated dataset, or None for data without one (your own)."""
+    folder = _folder(data_dir)
+    if not all((folder / f).is_file() for f in TRUTH_FILES):
+        return None
+    return Truth.from_files(folder)
+
+
+# --------------------------------------------------------------------------
+# writing, regenerating, verifying
+# --------------------------------------------------------------------------
+
+
+def _csv_frame(df: pd.DataFrame, table: Table) -> pd.DataFrame:
+    out = df[list(table.column_names)].copy()
+    for col in table.columns:
+        if col.dtype == "date":
+            out[col.name] = out[col.name].dt.strftime("%Y-%m-%d")
+    return out
+
+
+def write_tables(market: Market, folder: str | Path) -> list[Path]:
+    """Write a market's tables, truth and checksum manifest as CSV into *folder*.
+
+    Files are written byte-stably (UTF-8, ``\\n`` line ends, money with two
+    decimals), so the same seed gives byte-identical files.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, table in TABLES.items():
+        path = folder / table.filename
+        _csv_frame(market.tables[name], table).to_csv(
+            path, index=False, lineterminator="\n", float_format="%.2f", encoding="utf-8"
+        )
+        written.append(path)
+    written += market.truth.to_files(folder)
+    written.append(_write_manifest(folder, [p.name for p in written]))
+    return written
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _write_manifest(folder: Path, names: list[str]) -> Path:
+    path = folder / MANIFEST
+    path.write_text("".join(f"{_sha256(folder / n)}  {n}\n" for n in sorted(names)), encoding="utf-8")
+    return path
+
+
+def generate_sample(output_dir: str | Path | None = None, *, seed: int | None = None) -> list[Path]:
+    """Simulate the sample market and write it (tables, truth, manifest).
+
+    Parameters
+    ----------
+    output_dir : str or Path, optional
+        Where to write; default the shipped ``datasets/`` folder.
+    seed : int, optional
+        Default :data:`SAMPLE_SEED`, the seed of the shipped sample.
+    """
+    seed = SAMPLE_SEED if seed is None else seed
+    market = simulate_market(**SAMPLE_SIZES, rng=seed)
+    return write_tables(market, sample_dir() if output_dir is None else output_dir)
+
+
+def verify(data_dir: str | Path | None = None, *, regenerate: bool = False) -> list[str]:
+    """Problems with a dataset folder; an empty list means it is sound.
+
+    Checks every file against ``MANIFEST.sha256`` and loads every table
+    (validation and cross-table references).  With ``regenerate=True`` the
+    sample is also simulated afresh from its seed (read from ``truth.json``)
+    into a temporary folder, and each file must be byte-identical.
+    """
+    folder = _folder(data_dir)
+    problems = []
+    manifest = folder / MANIFEST
+    if not manifest.is_file():
+        problems.append(f"{manifest}: missing")
+        listed = {}
+    else:
+        listed = dict(reversed(line.split(maxsplit=1)) for line in manifest.read_text(encoding="utf-8").splitlines() if line.strip())
+        listed = {name.strip().lstrip("*"): digest for name, digest in listed.items()}
+        for name, digest in sorted(listed.items()):
+            path = folder / name
+            if not path.is_file():
+                problems.append(f"{path}: listed in {MANIFEST} but missing")
+            elif _sha256(path) != digest:
+                problems.append(f"{path}: SHA-256 differs from {MANIFEST}")
+    try:
+        load_all(folder)
+    except (DataValidationError, FileNotFoundError) as exc:
+        problems.append(str(exc))
+    if regenerate:
+        truth = load_truth(folder)
+        if truth is None or truth.seed is None:
+            problems.append(f"{folder}: no truth.json with a seed, so the data cannot be regenerated")
+        else:
+            with tempfile.TemporaryDirectory() as tmp:
+                market = simulate_market(**_sizes_for(truth), params=truth.params, rng=truth.seed)
+                for path in write_tables(market, tmp):
+                    if path.name == MANIFEST:
+                        continue
+                    mine = folder / path.name
+                    if not mine.is_file() or mine.read_bytes() != path.read_bytes():
+                        problems.append(f"{mine}: differs from a fresh simulation with seed {truth.seed}")
+    return problems
+
+
+def _sizes_for(truth: Truth) -> dict:
+    sizes = dict(truth.sizes)
+    return {k: sizes[k] for k in ("n_exhibitors", "n_visitors", "n_editions", "survey_edition", "kano_respondents")}
+
+
+# --------------------------------------------------------------------------
+# the data dictionary
+# --------------------------------------------------------------------------
+
+
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|")
+
+
+def dictionary_markdown() -> str:
+    """The data dictionary (``datasets/README.md``), generated from the schema."""
+    out = [
+        "# The exhibition datasets — data dictionary",
+        "",
+        "<!-- Generated from crm_lab/schema.py by `crm-lab data dictionary`; do not edit by hand. -->",
+        "",
+        "The CSV files in this folder are one realisation of the simulated exhibition market of",
+        f"`crm_lab.simulate.simulate_market`, with seed {SAMPLE_SEED} and sizes "
+        + ", ".join(f"`{k}={v}`" for k, v in SAMPLE_SIZES.items())
+        + ".",
+        "They are regenerated, byte for byte, by `crm-lab data generate`, and checked against",
+        f"`{MANIFEST}` (SHA-256) by `crm-lab data verify`.",
+        "",
+        "`truth.json`, `truth_latent.csv` and `truth_kano.csv` hold the planted truth of the simulation",
+        "(every parameter, each exhibitor's latent scores, the planted Kano categories); your own",
+        "data has none, and the notebooks then skip their comparisons with it.",
+        "",
+        "## Using your own data",
+        "",
+        "Put CSV files named as the tables below (`survey.csv`, `kano.csv`, ...) in a folder and pass it",
+        "as `data_dir` (`crm_lab.datasets.load(\"survey\", data_dir=\"my_data\")`, or a notebook's `data_dir`",
+        "parameter). Files are UTF-8, comma-separated, with a header row; column order does not matter;",
+        "extra columns are kept; an empty cell is a missing value, allowed only where the table says so.",
+        "A notebook needs only the tables it reads. A file that breaks the schema stops with an error",
+        "that names the file, the column, the lines and what was expected. Nothing is written into your folder.",
+        "",
+        "## Tables",
+        "",
+        "| table | file | rows are | 中文 | key |",
+        "|---|---|---|---|---|",
+    ]
+    out += [f"| [{t.name}](#{t.name}) | `{t.filename}` | {_cell(t.meaning)} | {t.zh} | {', '.join(t.key)} |" for t in TABLES.values()]
+    for t in TABLES.values():
+        out += ["", f"## {t.name}", "", f"{t.meaning[0].upper()}{t.meaning[1:]} ({t.zh}). Unique key: {', '.join(t.key)}.", ""]
+        out += ["| column | type | unit | allowed | empty allowed | meaning | 中文 |", "|---|---|---|---|---|---|---|"]
+        out += [
+            f"| `{c.name}` | {c.dtype} | {_cell(c.unit)} | {_cell(c.allowed)} | {'yes' if c.nullable else 'no'} | {_cell(c.meaning)} | {c.zh} |"
+            for c in t.columns
+        ]
+        rules = [d for d, _ in t.checks] + list(t.notes)
+        if rules:
+            out += [""] + [f"- {r[0].upper()}{r[1:]}." if not r.endswith(".") else f"- {r}" for r in rules]
+    out += [
+        "",
+        "## Survey scales",
+        "",
+        "Multi-item scales of `survey.csv` (`crm_lab.schema.SCALES`); every item is a 1-7 agreement.",
+        "",
+        "| construct | items | 中文 | item wording |",
+        "|---|---|---|---|",
+    ]
+    out += [f"| {SCALE_LABELS[c][0]} | {', '.join(items)} | {SCALE_LABELS[c][1]} | {_cell(SCALE_LABELS[c][2])} |" for c, items in SCALES.items()]
+    refs = [f"- `{a}.{b}` refers to `{c}.{d}`" for (a, b), (c, d) in REFERENCES.items()]
+    out += ["", "## References between tables", "", "`crm_lab.datasets.load_all` checks that", ""] + refs + [""]
+    return "\n".join(out)
+
+
+def write_dictionary(path: str | Path | None = None) -> Path:
+    """Write :func:`dictionary_markdown` (default: ``datasets/README.md``)."""
+    path = sample_dir() / "README.md" if path is None else Path(path)
+    path.write_text(dictionary_markdown(), encoding="utf-8")
+    return path
