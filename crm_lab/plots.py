@@ -1,0 +1,308 @@
+"""Figures for the notebooks: one seaborn theme and axes-level helpers.
+
+Every ``plot_*`` helper draws into the ``ax`` it is given (or the current
+axes), returns that Axes and never shows, saves or restyles anything.  A
+notebook calls :func:`set_theme` once; importing this module changes no global
+state.  Labels are in English (users' machines need no CJK font).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.axes import Axes
+from statsmodels.stats.proportion import proportion_confint
+
+from crm_lab.stats import TestResult
+
+__all__ = ["plot_counts", "plot_effect", "plot_proportions", "set_theme"]
+
+
+def set_theme(*, context: str = "notebook", font_scale: float = 1.0) -> None:
+    """Apply the crm-lab figure theme (call once, from a notebook).
+
+    Parameters
+    ----------
+    context : {"paper", "notebook", "talk", "poster"}, default "notebook"
+        seaborn's scaling context; ``"talk"`` suits slides.
+    font_scale : float, default 1.0
+        Extra scaling of the fonts.
+
+    Returns
+    -------
+    None
+
+    Notes
+    -----
+    Calls :func:`seaborn.set_theme` with the ``whitegrid`` style and the
+    colour-blind-safe ``colorblind`` palette, and hides the top and right
+    spines.  This changes matplotlib's global ``rcParams``, which is why the
+    package never calls it itself.
+
+    References
+    ----------
+    Waskom, M. L. (2021). seaborn: statistical data visualization. *Journal
+    of Open Source Software*, 6(60), 3021.
+
+    Examples
+    --------
+    >>> import matplotlib as mpl
+    >>> with mpl.rc_context():
+    ...     set_theme(context="talk")
+    ...     mpl.rcParams["axes.spines.top"]
+    False
+    """
+    sns.set_theme(
+        context=context,
+        style="whitegrid",
+        palette="colorblind",
+        font_scale=font_scale,
+        rc={"axes.spines.top": False, "axes.spines.right": False, "figure.figsize": (6.4, 4.0)},
+    )
+
+
+def _check_columns(data: Any, func: str, **columns: str | None) -> None:
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"{func}: 'data' must be a pandas DataFrame (got {type(data).__name__})")
+    missing = [f"{name}={col!r}" for name, col in columns.items() if col is not None and col not in data.columns]
+    if missing:
+        raise ValueError(
+            f"{func}: missing column(s) {', '.join(missing)}; the data has: {', '.join(map(str, data.columns))}"
+        )
+
+
+def plot_proportions(
+    data: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    hue: str | None = None,
+    confidence: float = 0.95,
+    ax: Axes | None = None,
+    **kwargs: Any,
+) -> Axes:
+    """Proportion of a 0/1 column by group, with Wilson error bars.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long-format data, one row per unit; not modified.
+    x : str
+        Column of the groups on the x axis (e.g. ``"edition"``).
+    y : str
+        Column of 0/1 (or bool) outcomes (e.g. ``"returned"``); no missing
+        values.
+    hue : str, optional
+        Column splitting each group into coloured, dodged points (e.g.
+        ``"market"``).
+    confidence : float, default 0.95
+        Confidence level of the Wilson intervals.
+    ax : matplotlib Axes, optional
+        Axes to draw into; the current axes by default.
+    **kwargs
+        Passed on to :func:`seaborn.pointplot` (e.g. ``order``,
+        ``linestyle="none"``).
+
+    Returns
+    -------
+    matplotlib Axes
+        The Axes drawn into.
+
+    Notes
+    -----
+    Each point is :math:`\\hat p = k/n` of its group, and its bar the Wilson
+    (1927) score interval, computed by
+    :func:`statsmodels.stats.proportion.proportion_confint`.
+
+    References
+    ----------
+    Wilson, E. B. (1927). Probable inference, the law of succession, and
+    statistical inference. *Journal of the American Statistical
+    Association*, 22(158), 209–212.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"edition": [2022] * 4 + [2023] * 4,
+    ...                    "returned": [1, 0, 1, 1, 0, 0, 1, 0]})
+    >>> ax = plot_proportions(df, x="edition", y="returned")
+    >>> ax.get_ylabel()
+    'returned: proportion (95% Wilson CI)'
+    """
+    _check_columns(data, "plot_proportions", x=x, y=y, hue=hue)
+    if not 0 < confidence < 1:
+        raise ValueError(f"plot_proportions: 'confidence' must be > 0 and < 1 (got {confidence!r})")
+    values = data[y]
+    n_missing = int(values.isna().sum())
+    if n_missing:
+        raise ValueError(f"plot_proportions: column {y!r} has {n_missing} missing values; drop or impute them first")
+    outcomes = pd.to_numeric(values, errors="coerce").astype(float)
+    bad = ~outcomes.isin([0.0, 1.0])
+    if bad.any():
+        examples = ", ".join(map(repr, pd.unique(values[bad])[:5]))
+        raise ValueError(f"plot_proportions: column {y!r} must hold 0/1 or True/False (got {examples})")
+
+    def wilson(group: pd.Series) -> tuple[float, float]:
+        arr = np.asarray(group, dtype=float)
+        low, high = proportion_confint(arr.sum(), arr.size, alpha=1 - confidence, method="wilson")
+        return float(low), float(high)
+
+    ax = plt.gca() if ax is None else ax
+    frame = data.assign(**{y: outcomes})  # a copy; the caller's frame is untouched
+    options = {"dodge": 0.3 if hue is not None else False, "capsize": 0.1, **kwargs}
+    sns.pointplot(data=frame, x=x, y=y, hue=hue, estimator="mean", errorbar=wilson, ax=ax, **options)
+    ax.set_xlabel(x)
+    ax.set_ylabel(f"{y}: proportion ({confidence * 100:g}% Wilson CI)")
+    return ax
+
+
+def _as_results(results: Any) -> tuple[list[str], list[TestResult]]:
+    if isinstance(results, TestResult):
+        return [results.effect], [results]
+    if isinstance(results, Mapping):
+        labels, items = [str(k) for k in results], list(results.values())
+    elif isinstance(results, Sequence) and not isinstance(results, str):
+        items = list(results)
+        labels = [r.effect if isinstance(r, TestResult) else "" for r in items]
+        if len(set(labels)) < len(labels):
+            labels = [f"{i + 1}. {label}" for i, label in enumerate(labels)]
+    else:
+        raise TypeError(
+            f"plot_effect: expected a TestResult, a sequence or a dict of them (got {type(results).__name__})"
+        )
+    wrong = [type(r).__name__ for r in items if not isinstance(r, TestResult)]
+    if wrong or not items:
+        raise TypeError(f"plot_effect: every item must be a TestResult (got {', '.join(wrong) or 'none'})")
+    return labels, items
+
+
+def plot_effect(
+    results: TestResult | Sequence[TestResult] | Mapping[str, TestResult],
+    *,
+    truth: float | Sequence[float | None] | None = None,
+    null: float | None = 0.0,
+    ax: Axes | None = None,
+) -> Axes:
+    """Forest plot of effect estimates with their confidence intervals.
+
+    Parameters
+    ----------
+    results : TestResult, sequence of TestResult, or dict of label → TestResult
+        The estimates to show, top to bottom.  Rows are labelled by the dict
+        keys, else by each result's effect name.
+    truth : float or sequence of float, optional
+        The planted true value(s), drawn as diamonds beside the estimates
+        (one value for all rows, or one per row; None skips a row).
+    null : float or None, default 0.0
+        Where to draw the dashed no-effect line (None for none).
+    ax : matplotlib Axes, optional
+        Axes to draw into; the current axes by default.
+
+    Returns
+    -------
+    matplotlib Axes
+        The Axes drawn into.
+
+    Notes
+    -----
+    Each row shows ``estimate`` with the interval ``[ci_low, ci_high]`` of
+    its :class:`~crm_lab.stats.TestResult`; with simulated data, ``truth``
+    lets a reader see whether the interval covers the planted value.
+
+    References
+    ----------
+    Lewis, S., & Clarke, M. (2001). Forest plots: trying to see the wood and
+    the trees. *BMJ*, 322(7300), 1479–1480.
+
+    Examples
+    --------
+    >>> from crm_lab.stats import two_proportions
+    >>> r = two_proportions(56, 70, 48, 80)
+    >>> ax = plot_effect(r, truth=0.15)
+    >>> ax.get_xlabel()
+    'risk difference'
+    """
+    labels, items = _as_results(results)
+    k = len(items)
+    truths: list[float | None]
+    if truth is None:
+        truths = [None] * k
+    elif np.ndim(truth) == 0:
+        truths = [float(truth)] * k
+    else:
+        truths = list(truth)
+        if len(truths) != k:
+            raise ValueError(f"plot_effect: 'truth' must have one value per result ({k}) (got {len(truths)})")
+
+    ax = plt.gca() if ax is None else ax
+    pos = np.arange(k)
+    est = np.array([r.estimate for r in items], dtype=float)
+    low = np.array([r.ci_low for r in items], dtype=float)
+    high = np.array([r.ci_high for r in items], dtype=float)
+    levels = {r.confidence for r in items}
+    ci_text = f"{levels.pop() * 100:g}% CI" if len(levels) == 1 else "CI"
+    if null is not None:
+        ax.axvline(null, color="0.5", linestyle="--", linewidth=1, zorder=1)
+    ax.errorbar(est, pos, xerr=np.vstack([est - low, high - est]), fmt="o", color="C0", capsize=4,
+                label=f"estimate ({ci_text})", zorder=2)
+    shown = np.array([np.nan if t is None else float(t) for t in truths])
+    if np.isfinite(shown).any():
+        ax.scatter(shown, pos, marker="D", color="C3", zorder=3, label="planted truth")
+    ax.set_yticks(pos, labels)
+    ax.set_ylim(k - 0.5, -0.5)  # first result on top
+    effects = {r.effect for r in items}
+    ax.set_xlabel(effects.pop() if len(effects) == 1 else "estimate")
+    ax.legend(loc="best")
+    return ax
+
+
+def plot_counts(
+    data: pd.DataFrame, *, x: str, hue: str | None = None, ax: Axes | None = None, **kwargs: Any
+) -> Axes:
+    """Bar chart of counts of a categorical column, optionally split by ``hue``.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long-format data, one row per unit; not modified.
+    x : str
+        Column whose categories are counted.
+    hue : str, optional
+        Column splitting each bar into coloured bars.
+    ax : matplotlib Axes, optional
+        Axes to draw into; the current axes by default.
+    **kwargs
+        Passed on to :func:`seaborn.countplot` (e.g. ``order``).
+
+    Returns
+    -------
+    matplotlib Axes
+        The Axes drawn into.
+
+    Notes
+    -----
+    Bar height is the number of rows in each category (and ``hue`` level),
+    drawn by :func:`seaborn.countplot`.
+
+    References
+    ----------
+    Waskom, M. L. (2021). seaborn: statistical data visualization. *Journal
+    of Open Source Software*, 6(60), 3021.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"sector": ["monopoly", "competitive", "competitive"]})
+    >>> ax = plot_counts(df, x="sector")
+    >>> [int(p.get_height()) for p in ax.patches]
+    [1, 2]
+    """
+    _check_columns(data, "plot_counts", x=x, hue=hue)
+    ax = plt.gca() if ax is None else ax
+    sns.countplot(data=data, x=x, hue=hue, ax=ax, **kwargs)
+    ax.set_xlabel(x)
+    ax.set_ylabel("count")
+    return ax
