@@ -1,0 +1,153 @@
+"""The tour of the market (notebook 00): the theory map, the tables, who comes back.
+
+Small, pure functions over the dataset tables that the start-here notebook
+uses and later notebooks reuse (return rates feed the lifecycle and loyalty
+notebooks).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .schema import TABLES
+
+__all__ = ["THEORY_MAP", "theory_map", "table_overview", "market_structure", "return_rates", "planted_return_gap"]
+
+#: The notebooks of the suite: file stem, topic, Chinese term, what it teaches (THEORY.md section).
+THEORY_MAP = (
+    ("00_start_here", "The exhibition market and its customers", "会展市场与客户",
+     "customer types, the data, the suite; how to rerun a notebook", "§1-2"),
+    ("01_satisfaction", "Customer satisfaction", "客户满意",
+     "expectation-disconfirmation, C = b/a, importance-performance, response styles", "§3"),
+    ("02_kano_model", "The Kano model", "卡诺模型",
+     "evaluation table, Better-Worse, category strength, Fong's test, category drift", "§4"),
+    ("03_relationship_quality", "Relationship quality and trust", "关系质量与信任",
+     "trust, satisfaction, commitment; reliability, CFA, validity, mediation", "§5"),
+    ("04_loyalty_layers", "Loyalty layers", "客户忠诚",
+     "cognitive-affective-conative-action, Dick & Basu, the satisfaction-loyalty grid", "§6"),
+    ("05_switching_costs", "Switching costs", "转换成本",
+     "Burnham's eight facets, moderation of satisfaction -> return, hostages", "§7"),
+    ("06_customer_value", "Customer value and lifetime value", "客户价值",
+     "RFM, the customer pyramid, CLV", "§2, §8"),
+    ("07_lifecycle", "The relationship lifecycle", "客户关系生命周期",
+     "stages, Markov transitions, retention and churn", "§9-10"),
+)  # fmt: skip
+
+
+def theory_map(notebooks_dir: str | Path | None = None) -> pd.DataFrame:
+    """Which notebook teaches what, and whether it is in this copy of the suite yet.
+
+    Parameters
+    ----------
+    notebooks_dir : str or Path, optional
+        Where to look for the notebooks; default ``notebooks/`` of the project.
+    """
+    folder = Path(__file__).resolve().parents[1] / "notebooks" if notebooks_dir is None else Path(notebooks_dir)
+    table = pd.DataFrame(THEORY_MAP, columns=["notebook", "topic", "zh", "teaches", "theory"])
+    table["available"] = [(folder / f"{stem}.ipynb").is_file() for stem in table["notebook"]]
+    return table
+
+
+def table_overview(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per loaded table: rows, columns, what a row is, the Chinese term."""
+    return pd.DataFrame(
+        [
+            (name, len(df), df.shape[1], TABLES[name].meaning, TABLES[name].zh)
+            for name, df in tables.items()
+        ],
+        columns=["table", "rows", "columns", "rows_are", "zh"],
+    )
+
+
+def return_rates(participation: pd.DataFrame, *, by: pd.Series | None = None) -> pd.DataFrame:
+    """Share of each edition's exhibitors who exhibit again at the next edition.
+
+    Parameters
+    ----------
+    participation : DataFrame
+        The participation panel (``exhibitor_id, edition, participated``).
+    by : Series, optional
+        A group per exhibitor (index = exhibitor_id), e.g. the market
+        structure of its sector.  Exhibitors missing from it raise an error.
+
+    Returns
+    -------
+    DataFrame
+        ``edition`` (the edition the exhibitors took part in), ``group``,
+        ``n`` (exhibitors at that edition), ``returned`` (of them, how many
+        exhibited at the next edition) and ``rate``.  The last edition has no
+        next one and is left out.
+    """
+    missing = [c for c in ("exhibitor_id", "edition", "participated") if c not in participation]
+    if missing:
+        raise ValueError(f"participation lacks the columns {missing} (it has {list(participation.columns)})")
+    wide = participation.pivot(index="exhibitor_id", columns="edition", values="participated")
+    if by is None:
+        groups = pd.Series("all", index=wide.index)
+    else:
+        groups = by.reindex(wide.index)
+        if groups.isna().any():
+            lost = groups.index[groups.isna()][:5].tolist()
+            raise ValueError(f"'by' has no group for {int(groups.isna().sum())} exhibitors, e.g. {lost}")
+    editions = wide.columns.to_numpy()
+    rows = []
+    for e, nxt in zip(editions[:-1], editions[1:]):  # a loop over editions, not customers
+        took = (wide[e] == 1).to_numpy()
+        back = (wide[nxt] == 1).to_numpy()
+        frame = pd.DataFrame({"group": groups.to_numpy()[took], "returned": back[took]})
+        agg = frame.groupby("group", sort=True)["returned"].agg(n="size", returned="sum").reset_index()
+        agg.insert(0, "edition", int(e))
+        rows.append(agg)
+    out = pd.concat(rows, ignore_index=True)
+    out["returned"] = out["returned"].astype(np.int64)
+    out["rate"] = out["returned"] / out["n"]
+    return out
+
+
+def planted_return_gap(truth, *, n_exhibitors: int = 50_000, rng=None) -> dict[str, float]:
+    """The population return rates by market structure implied by a market's planted truth.
+
+    The return decision is planted on the logit scale (through intention and a
+    direct monopoly effect), so the gap in return rates between monopoly and
+    competitive sectors has no closed form; it is computed on a very large
+    market simulated with the same planted parameters.
+
+    Returns
+    -------
+    dict
+        ``monopoly``, ``competitive`` (return rates at the survey edition)
+        and ``difference`` (monopoly minus competitive).
+    """
+    from .simulate import simulate_market
+
+    sizes = truth.sizes
+    big = simulate_market(
+        n_exhibitors,
+        n_visitors=100,
+        n_editions=sizes["n_editions"],
+        survey_edition=sizes["survey_edition"],
+        kano_respondents=10,
+        params=truth.params,
+        rng=rng,
+    )
+    structure = market_structure(big.tables["exhibitors"], big.tables["sectors"])
+    rates = return_rates(big.tables["participation"], by=structure)
+    at = rates[rates.edition == sizes["survey_edition"]].set_index("group")["rate"]
+    return {
+        "monopoly": float(at["monopoly"]),
+        "competitive": float(at["competitive"]),
+        "difference": float(at["monopoly"] - at["competitive"]),
+    }
+
+
+def market_structure(exhibitors: pd.DataFrame, sectors: pd.DataFrame) -> pd.Series:
+    """Each exhibitor's market structure (index exhibitor_id): competitive or monopoly."""
+    structure = exhibitors["sector"].map(sectors.set_index("sector")["market_structure"])
+    out = pd.Series(structure.to_numpy(), index=exhibitors["exhibitor_id"].to_numpy(), name="market_structure")
+    if out.isna().any():
+        bad = out.index[out.isna()][:5].tolist()
+        raise ValueError(f"exhibitors whose sector is not in the sectors table: {bad}")
+    return out
