@@ -1,0 +1,104 @@
+"""The notebooks as a researcher runs them: papermill with other parameters, on other data.
+
+(nbval checks the committed notebooks with their default parameters; see pyproject.toml.)
+"""
+
+import json
+
+import nbformat
+import pytest
+
+from crm_lab import datasets, runner
+from crm_lab.schema import TABLES
+from crm_lab.simulate import simulate_market
+
+pytestmark = pytest.mark.notebook
+
+
+def test_every_notebook_is_committed_executed_with_one_parameters_cell():
+    for path in runner.list_notebooks():
+        nb = nbformat.read(path, as_version=4)
+        tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+        assert len(tagged) == 1, f"{path.name}: {len(tagged)} cells tagged 'parameters'"
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        assert all(c.execution_count for c in code), f"{path.name}: committed with unexecuted cells"
+        errors = [o for c in code for o in c.outputs if o.output_type == "error"]
+        assert not errors, f"{path.name}: a committed output is an error"
+        assert nb.metadata["kernelspec"]["name"] == "python3"
+
+
+def test_start_here_with_other_parameters(tmp_path):
+    result = runner.run_notebook(
+        "00_start_here",
+        output_dir=tmp_path,
+        parameters={"seed": 7, "alpha": 0.01, "truth_size": 5000},
+        html=False,
+        progress=False,
+    )
+    res = result.results
+    assert res["risk_difference"]["confidence"] == pytest.approx(0.99)
+    # the data is the shipped sample; only the truth simulation changed with the seed
+    assert res["n_exhibitors"] == 3000
+    assert res["planted_difference"] is not None and -0.2 < res["planted_difference"] < 0.3
+    default = json.loads((tmp_path / "00_start_here" / "results.json").read_text())
+    assert default == res
+
+
+def _write_user_data(folder, seed):
+    """A user's folder in the documented schema: the tables only, no truth files."""
+    market = simulate_market(400, n_visitors=300, kano_respondents=20, rng=seed)
+    folder.mkdir()
+    for name, table in TABLES.items():
+        df = market.tables[name].copy()
+        for col in table.columns:
+            if col.dtype == "date":
+                df[col.name] = df[col.name].dt.strftime("%Y-%m-%d")
+        df["note"] = "kept"  # an extra column a user might have
+        df.to_csv(folder / table.filename, index=False)
+    return market
+
+
+def test_start_here_on_a_users_data_folder(tmp_path):
+    user = tmp_path / "my data"
+    market = _write_user_data(user, seed=11)
+    before = {p.name: p.stat().st_mtime_ns for p in user.iterdir()}
+    result = runner.run_notebook(
+        "00_start_here", output_dir=tmp_path / "out", parameters={"data_dir": str(user)}, html=False, progress=False
+    )
+    res = result.results
+    assert res["n_exhibitors"] == 400
+    assert res["planted_difference"] is None  # no truth for a user's data
+    rates = market.tables["participation"]
+    assert 0 < res["return_rate_competitive"] <= 1 and len(rates) > 0
+    assert {p.name: p.stat().st_mtime_ns for p in user.iterdir()} == before, "the user's folder was written to"
+
+
+def test_a_bad_parameter_value_stops_with_one_clear_line(tmp_path):
+    with pytest.raises(runner.NotebookExecutionError) as info:
+        runner.run_notebook("00_start_here", output_dir=tmp_path, parameters={"alpha": 1.5}, html=False, progress=False)
+    assert "parameter 'alpha' must be > 0 and < 1 (got 1.5)" in str(info.value)
+
+
+def test_an_unknown_parameter_name_is_refused_before_running(tmp_path):
+    with pytest.raises(ValueError, match="did you mean 'seed'"):
+        runner.run_notebook("00_start_here", output_dir=tmp_path, parameters={"sede": 3}, html=False)
+    assert not any(tmp_path.iterdir())
+
+
+def test_broken_user_data_names_file_column_and_lines(tmp_path):
+    user = tmp_path / "broken"
+    _write_user_data(user, seed=12)
+    survey = (user / "survey.csv").read_text().splitlines()
+    header = survey[0].split(",")
+    row = survey[3].split(",")
+    row[header.index("sat2")] = "9"
+    survey[3] = ",".join(row)
+    (user / "survey.csv").write_text("\n".join(survey) + "\n")
+    with pytest.raises(runner.NotebookExecutionError) as info:
+        runner.run_notebook("00_start_here", output_dir=tmp_path / "o", parameters={"data_dir": str(user)}, html=False, progress=False)
+    message = str(info.value)
+    assert "survey.csv" in message and "'sat2'" in message and "line 4" in message
+
+
+def test_sample_truth_is_shipped():
+    assert datasets.load_truth().seed == datasets.SAMPLE_SEED

@@ -1,0 +1,66 @@
+"""The tour helpers: return rates by hand, the theory map, results JSON."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crm_lab import overview
+from crm_lab.results import save_results
+
+
+def _panel():
+    # 3 exhibitors, editions 1-3; hand-checked expectations below
+    return pd.DataFrame(
+        {
+            "exhibitor_id": ["a", "a", "a", "b", "b", "b", "c", "c"],
+            "edition": [1, 2, 3, 1, 2, 3, 2, 3],
+            "participated": [1, 1, 0, 1, 0, 0, 1, 1],
+        }
+    )
+
+
+def test_return_rates_by_hand():
+    r = overview.return_rates(_panel())
+    # edition 1: a and b took part, only a came back -> 1/2; edition 2: a and c, only c -> 1/2
+    assert r[["edition", "n", "returned"]].to_numpy().tolist() == [[1, 2, 1], [2, 2, 1]]
+    assert r["rate"].tolist() == [0.5, 0.5]
+
+
+def test_return_rates_by_group_and_missing_group():
+    by = pd.Series({"a": "x", "b": "y", "c": "x"})
+    r = overview.return_rates(_panel(), by=by)
+    got = {(e, g): (n, k) for e, g, n, k in r[["edition", "group", "n", "returned"]].itertuples(index=False)}
+    assert got == {(1, "x"): (1, 1), (1, "y"): (1, 0), (2, "x"): (2, 1)}
+    with pytest.raises(ValueError, match="no group for 1 exhibitors"):
+        overview.return_rates(_panel(), by=by.drop("c"))
+
+
+def test_return_rates_needs_its_columns():
+    with pytest.raises(ValueError, match=r"lacks the columns \['participated'\]"):
+        overview.return_rates(_panel().drop(columns="participated"))
+
+
+def test_market_structure_flags_unknown_sectors():
+    ex = pd.DataFrame({"exhibitor_id": ["a", "b"], "sector": ["s1", "zz"]})
+    sectors = pd.DataFrame({"sector": ["s1"], "market_structure": ["monopoly"]})
+    with pytest.raises(ValueError, match=r"not in the sectors table: \['b'\]"):
+        overview.market_structure(ex, sectors)
+
+
+def test_theory_map_lists_every_notebook_once(tmp_path):
+    (tmp_path / "00_start_here.ipynb").write_text("{}")
+    tm = overview.theory_map(tmp_path)
+    assert tm["notebook"].is_unique and tm["notebook"].str.match(r"^\d\d_").all()
+    assert tm.set_index("notebook")["available"].to_dict()["00_start_here"]
+    assert tm["available"].sum() == 1
+
+
+def test_save_results_plain_json(tmp_path):
+    path = save_results({"b": np.float64(0.25), "a": [np.int64(2), float("nan")], "ok": np.bool_(True)}, tmp_path / "x")
+    assert json.loads(path.read_text()) == {"a": [2, None], "b": 0.25, "ok": True}
+    assert path.read_text().index('"a"') < path.read_text().index('"b"')
+    assert save_results({"a": 1}, "") is None
+    with pytest.raises(TypeError, match="DataFrame"):
+        save_results({"a": pd.DataFrame()}, tmp_path)
