@@ -172,36 +172,45 @@ def _read_text_table(path: Path, table: Table) -> pd.DataFrame:
         raise DataValidationError(f"{path}: the header names these columns more than once: {', '.join(dupes)}")
     try:
         raw = pd.read_csv(
-            path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8-sig", skipinitialspace=False
+            path,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[],
+            encoding="utf-8-sig",
+            skip_blank_lines=False,
         )
     except pd.errors.ParserError as exc:
         raise DataValidationError(f"{path}: not a well-formed CSV table: {exc}") from None
     raw.columns = header
+    # index = the row's line in the file (header = line 1); blank lines are dropped
+    raw.index = pd.RangeIndex(2, len(raw) + 2)
+    raw = raw.fillna("")
+    raw = raw[~(raw == "").all(axis=1)]
     if raw.empty:
         raise DataValidationError(f"{path}: the file has a header but no data rows")
     return raw
 
 
-def _lines(mask: np.ndarray) -> np.ndarray:
-    """File line numbers (header = line 1) of the rows where *mask* is true."""
-    return np.flatnonzero(mask) + 2
-
-
-def _describe(mask, values) -> str:
-    lines = _lines(mask)
-    shown = ", ".join(f"{ln} ({values[ln - 2]!r})" if values is not None else str(ln) for ln in lines[:_SHOW])
-    more = f" and {lines.size - _SHOW} more" if lines.size > _SHOW else ""
-    return f"{lines.size} row{'s' if lines.size != 1 else ''}, on line{'s' if lines.size != 1 else ''} {shown}{more}"
+def _describe(mask, values, lines) -> str:
+    """'n rows, on lines a ('x'), b ('y') ...' for the rows where *mask* is true."""
+    rows = np.flatnonzero(mask)
+    shown = ", ".join(f"{lines[i]} ({values[i]!r})" if values is not None else str(lines[i]) for i in rows[:_SHOW])
+    more = f" and {rows.size - _SHOW} more" if rows.size > _SHOW else ""
+    return f"{rows.size} row{'s' if rows.size != 1 else ''}, on line{'s' if rows.size != 1 else ''} {shown}{more}"
 
 
 def _convert(col: Column, text: pd.Series, problems: list[str]) -> pd.Series:
-    """Typed values of one column; appends a sentence to *problems* per violation."""
+    """Typed values of one column; appends a sentence to *problems* per violation.
+
+    *text* is indexed by file line number.
+    """
+    lines = text.index.to_numpy()
     stripped = text.str.strip()
     values = stripped.to_numpy(dtype=object)
     missing = stripped.isin(_MISSING).to_numpy()
     where = f"column {col.name!r}"
     if missing.any() and not col.nullable:
-        problems.append(f"{where}: empty cells where a value is required, {_describe(missing, None)}")
+        problems.append(f"{where}: empty cells where a value is required, {_describe(missing, None, lines)}")
     if col.dtype in ("int", "float"):
         numbers = pd.to_numeric(pd.Series(np.where(missing, None, values)), errors="coerce").to_numpy(dtype=float, copy=True)
         bad = ~missing & ~np.isfinite(numbers)
@@ -209,7 +218,7 @@ def _convert(col: Column, text: pd.Series, problems: list[str]) -> pd.Series:
             bad |= ~missing & np.isfinite(numbers) & (numbers != np.floor(numbers))
         if bad.any():
             kind = "whole numbers" if col.dtype == "int" else "numbers"
-            problems.append(f"{where}: expected {kind} ({col.allowed}), got {_describe(bad, values)}")
+            problems.append(f"{where}: expected {kind} ({col.allowed}), got {_describe(bad, values, lines)}")
         ok = ~missing & ~bad
         out_of_range = np.zeros_like(ok)
         if col.low is not None:
@@ -219,7 +228,7 @@ def _convert(col: Column, text: pd.Series, problems: list[str]) -> pd.Series:
         if out_of_range.any():
             what = "negative amounts" if col.unit == "CNY" and col.low == 0 else "values out of range"
             unit = f" ({col.unit})" if col.unit else ""
-            problems.append(f"{where}: {what}, expected {col.allowed}{unit}; {_describe(out_of_range, values)}")
+            problems.append(f"{where}: {what}, expected {col.allowed}{unit}; {_describe(out_of_range, values, lines)}")
         numbers[~ok] = np.nan
         if col.dtype == "float":
             return pd.Series(numbers, dtype="float64")
@@ -230,7 +239,7 @@ def _convert(col: Column, text: pd.Series, problems: list[str]) -> pd.Series:
         dates = pd.to_datetime(pd.Series(np.where(missing, None, values)), format="%Y-%m-%d", errors="coerce")
         bad = ~missing & dates.isna().to_numpy()
         if bad.any():
-            problems.append(f"{where}: expected dates as YYYY-MM-DD, got {_describe(bad, values)}")
+            problems.append(f"{where}: expected dates as YYYY-MM-DD, got {_describe(bad, values, lines)}")
         return dates
     # text
     if col.codes:
@@ -239,7 +248,7 @@ def _convert(col: Column, text: pd.Series, problems: list[str]) -> pd.Series:
             seen = sorted(set(values[unknown]))
             hints = [f"{v!r} (did you mean {m[0]!r}?)" for v in seen[:_SHOW] if (m := difflib.get_close_matches(v, col.codes, n=1))]
             problems.append(
-                f"{where}: unknown codes, expected {col.allowed}; {_describe(unknown, values)}"
+                f"{where}: unknown codes, expected {col.allowed}; {_describe(unknown, values, lines)}"
                 + (f"; {', '.join(hints)}" if hints else "")
             )
     return pd.Series(np.where(missing, None, values), dtype="str")
@@ -257,6 +266,7 @@ def _validate(raw: pd.DataFrame, table: Table, path: Path) -> pd.DataFrame:
         )
     if missing_cols:
         problems.append(f"the file's columns are: {', '.join(present)}")
+    lines = raw.index.to_numpy()
     typed = {}
     for col in table.columns:
         if col.name in present:
@@ -267,13 +277,13 @@ def _validate(raw: pd.DataFrame, table: Table, path: Path) -> pd.DataFrame:
         if dup.any():
             keys = out.loc[dup, list(table.key)].astype(str).agg("/".join, axis=1).to_numpy()
             problems.append(
-                f"duplicate {'/'.join(table.key)} {', '.join(dict.fromkeys(keys[:_SHOW]))}: {_describe(dup, None)}"
+                f"duplicate {'/'.join(table.key)} {', '.join(dict.fromkeys(keys[:_SHOW]))}: {_describe(dup, None, lines)}"
             )
     if not problems:
         for description, rule in table.checks:
             broken = ~rule(out).to_numpy(dtype=bool)
             if broken.any():
-                problems.append(f"rule broken: {description}; {_describe(broken, None)}")
+                problems.append(f"rule broken: {description}; {_describe(broken, None, lines)}")
     if problems:
         raise DataValidationError(
             f"{path} does not match the schema of table {table.name!r} ({len(raw)} data rows; "
@@ -281,7 +291,8 @@ def _validate(raw: pd.DataFrame, table: Table, path: Path) -> pd.DataFrame:
         )
     for name in extra:
         numbers = pd.to_numeric(raw[name], errors="coerce")
-        out[name] = numbers if numbers.notna().all() else raw[name].astype("str")
+        out[name] = (numbers if numbers.notna().all() else raw[name].astype("str")).to_numpy()
+    out.attrs["lines"] = lines  # each row's line in the file, for later messages
     return out
 
 
@@ -300,10 +311,11 @@ def load_all(data_dir: str | Path | None = None, *, tables=None) -> dict[str, pd
         if child in loaded and parent in loaded:
             values = loaded[child][col].to_numpy()
             orphan = ~loaded[child][col].isin(loaded[parent][key]).to_numpy()
+            lines = loaded[child].attrs.get("lines", np.arange(orphan.size) + 2)
             if orphan.any():
                 problems.append(
                     f"{child}.{col} refers to {parent}.{key} values that do not exist: "
-                    f"{', '.join(map(str, dict.fromkeys(values[orphan][:_SHOW])))}; {_describe(orphan, None)} of {child}.csv"
+                    f"{', '.join(map(str, dict.fromkeys(values[orphan][:_SHOW])))}; {_describe(orphan, None, lines)} of {child}.csv"
                 )
     if problems:
         raise DataValidationError(f"tables in {_folder(data_dir)} do not fit together:\n" + "\n".join(f"  - {p}" for p in problems))

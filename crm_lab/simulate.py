@@ -255,6 +255,21 @@ class MarketParams:
             value = getattr(self, name)
             if not 0 <= value <= 1:
                 problems.append(f"{name} must be in [0, 1] (got {value})")
+        if not 0 <= self.visitor_trade_share <= 1:
+            problems.append(f"visitor_trade_share must be in [0, 1] (got {self.visitor_trade_share})")
+        if self.kano_noise_rq < 0:
+            problems.append(f"kano_noise_rq must be >= 0 (got {self.kano_noise_rq})")
+        for name in ("trust_facet_loadings", "sc_type_loadings", "item_loadings", "sc_facet_loading"):
+            values = np.atleast_1d(np.asarray(getattr(self, name), dtype=float))
+            if not ((values > 0) & (values < 1)).all():
+                problems.append(f"{name} must be loadings strictly between 0 and 1 (got {getattr(self, name)})")
+        for name, n in (("trust_facet_loadings", 3), ("sc_type_loadings", 3), ("item_loadings", 3),
+                        ("return_intercepts", len(STAGES)), ("visitor_return_base", 2), ("visitor_return_carry", 2)):
+            if len(getattr(self, name)) != n:
+                problems.append(f"{name} needs {n} values (got {getattr(self, name)})")
+        unknown_regions = sorted({region for region, _ in self.response_shift} - set(REGIONS))
+        if unknown_regions:
+            problems.append(f"response_shift names unknown regions {unknown_regions} (regions: {', '.join(REGIONS)})")
         if self.kano_dominance + 2 * self.kano_noise_rq > 1:
             problems.append("kano_dominance + 2 * kano_noise_rq must be at most 1")
         if set(self.kano_plan) != set(KANO_ATTRIBUTES):
@@ -332,7 +347,7 @@ class Truth:
         """Read the truth written by :meth:`to_files`."""
         folder = Path(folder)
         meta = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
-        transition = pd.DataFrame.from_dict(meta["transition"], orient="index", columns=list(STAGES))
+        transition = pd.DataFrame.from_dict(meta["transition"], orient="index", columns=list(STAGES)).reindex(list(STAGES))
         transition.index.name = "from"
         return cls(
             seed=meta["seed"],
@@ -563,11 +578,11 @@ def simulate_market(
     truth = Truth(
         seed=None if seed is None else int(seed),
         sizes={
-            "n_exhibitors": n_exhibitors,
-            "n_visitors": n_visitors,
-            "n_editions": n_editions,
-            "survey_edition": survey_edition,
-            "kano_respondents": kano_respondents,
+            "n_exhibitors": int(n_exhibitors),
+            "n_visitors": int(n_visitors),
+            "n_editions": int(n_editions),
+            "survey_edition": int(survey_edition),
+            "kano_respondents": int(kano_respondents),
         },
         params=params,
         paths=pd.concat([paths, item_paths], ignore_index=True),
@@ -591,7 +606,9 @@ def _check_sizes(n_exhibitors, n_visitors, n_editions, survey_edition, kano_resp
         elif value < low or (high is not None and value > high):
             problems.append(f"{name} must be >= {low}" + (f" and <= {high}" if high else "") + f" (got {value})")
     if not problems and not (
-        isinstance(survey_edition, (int, np.integer)) and 1 <= survey_edition <= n_editions - 1
+        isinstance(survey_edition, (int, np.integer))
+        and not isinstance(survey_edition, bool)
+        and 1 <= survey_edition <= n_editions - 1
     ):
         problems.append(f"survey_edition must be an int from 1 to n_editions - 1 = {n_editions - 1} (got {survey_edition!r})")
     if problems:
@@ -618,8 +635,8 @@ def _editions(n_editions: int, params: MarketParams) -> pd.DataFrame:
         {
             "edition": e.astype(np.int64),
             "year": year.astype(np.int64),
-            "start_date": pd.to_datetime(start),
-            "end_date": pd.to_datetime(start + 3),
+            "start_date": pd.to_datetime(start).astype("datetime64[us]"),
+            "end_date": pd.to_datetime(start + 3).astype("datetime64[us]"),
             "price_per_sqm": np.round(params.price_per_sqm * (1 + params.price_growth) ** (e - 1), 2),
         }
     )
@@ -862,7 +879,7 @@ def _transactions(firms, panel, editions, params, rng) -> tuple[pd.DataFrame, np
             "transaction_id": np.char.add("T", np.char.zfill(np.arange(1, rows.size + 1).astype(str), width)),
             "firm": panel["firm"][rows],
             "edition": panel["edition"][rows],
-            "date": pd.to_datetime(date),
+            "date": pd.to_datetime(date).astype("datetime64[us]"),
             "service": np.asarray(SERVICES)[kind],
             "amount": amount,
         }

@@ -451,7 +451,6 @@ def test_many_bad_rows_are_counted_and_the_first_five_shown(copy_dir):
     assert "10 rows, on lines 2 ('5'), 3 ('5'), 4 ('5'), 5 ('5'), 6 ('5') and 5 more" in problem
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: blank lines are skipped by pd.read_csv, so later line numbers are off")
 def test_line_numbers_count_blank_lines(copy_dir):
     raw = read_raw(copy_dir, "visits")
     raw.loc[5, "days"] = "9"

@@ -457,7 +457,6 @@ def test_several_bad_sizes_are_reported_at_once():
     assert all(name in str(info.value) for name in ("n_exhibitors", "n_visitors", "n_editions"))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: simulate._check_sizes accepts survey_edition=True (bool is an int)")
 def test_bool_survey_edition_is_rejected():
     with pytest.raises(ValueError, match="survey_edition"):
         simulate_market(400, **SMALL, survey_edition=True, rng=0)
@@ -468,7 +467,6 @@ def test_numpy_integer_sizes_are_accepted(tmp_path):
     assert len(market["exhibitors"]) == 400 and len(market["editions"]) == 5
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: Truth.sizes keeps numpy ints, so truth.to_files / write_tables fail on json.dumps")
 def test_numpy_integer_sizes_can_be_written(tmp_path):
     market = simulate_market(np.int64(400), n_visitors=400, n_editions=np.int64(5), rng=0)
     write_tables(market, tmp_path)
@@ -521,20 +519,17 @@ def test_too_large_paths_raise(change, construct):
 
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered in sqrt:RuntimeWarning")
-@pytest.mark.xfail(strict=True, reason="BUG: a facet loading > 1 is not checked; sqrt(1 - loading**2) gives NaN latent scores")
 @pytest.mark.parametrize("change", [dict(trust_facet_loadings=(1.2, 0.8, 0.75)), dict(sc_facet_loading=1.1)])
 def test_loadings_above_one_raise(change):
     with pytest.raises(ValueError, match=next(iter(change))):
         simulate_market(400, **SMALL, params=replace(MarketParams(), **change), rng=0)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: MarketParams does not check response_shift regions; a typo is silently ignored")
 def test_unknown_response_shift_region_raises():
     with pytest.raises(ValueError, match="response_shift"):
         replace(MarketParams(), response_shift=(("south", -0.35),))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: MarketParams accepts a negative kano_noise_rq (negative category shares)")
 def test_negative_kano_noise_raises():
     with pytest.raises(ValueError, match="kano_noise_rq"):
         replace(MarketParams(), kano_noise_rq=-0.05)
@@ -588,7 +583,6 @@ def test_truth_round_trip_of_changed_params(tmp_path):
     assert Truth.from_files(tmp_path).params == params
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: Truth.from_files returns the transition rows in alphabetical order (truth.json sort_keys)")
 def test_truth_round_trip_keeps_the_transition_order(small, tmp_path):
     small.truth.to_files(tmp_path)
     pd.testing.assert_frame_equal(Truth.from_files(tmp_path).transition, small.truth.transition)
