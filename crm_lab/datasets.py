@@ -292,7 +292,6 @@ def _validate(raw: pd.DataFrame, table: Table, path: Path) -> pd.DataFrame:
     for name in extra:
         numbers = pd.to_numeric(raw[name], errors="coerce")
         out[name] = (numbers if numbers.notna().all() else raw[name].astype("str")).to_numpy()
-    out.attrs["lines"] = lines  # each row's line in the file, for later messages
     return out
 
 
@@ -311,7 +310,7 @@ def load_all(data_dir: str | Path | None = None, *, tables=None) -> dict[str, pd
         if child in loaded and parent in loaded:
             values = loaded[child][col].to_numpy()
             orphan = ~loaded[child][col].isin(loaded[parent][key]).to_numpy()
-            lines = loaded[child].attrs.get("lines", np.arange(orphan.size) + 2)
+            lines = np.arange(orphan.size) + 2  # file lines, unless the file had blank lines
             if orphan.any():
                 problems.append(
                     f"{child}.{col} refers to {parent}.{key} values that do not exist: "
