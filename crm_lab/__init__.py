@@ -7,3 +7,17 @@ and the tooling that runs them.
 """
 
 __version__ = "0.1.0"
+
+from .datasets import DataValidationError, load, load_all, load_truth
+from .simulate import Market, MarketParams, Truth, simulate_market
+
+__all__ = [
+    "DataValidationError",
+    "Market",
+    "MarketParams",
+    "Truth",
+    "load",
+    "load_all",
+    "load_truth",
+    "simulate_market",
+]

@@ -26,6 +26,8 @@ from statsmodels.stats.proportion import (
     test_proportions_2indep,
 )
 
+from .results import plain
+
 __all__ = [
     "TestResult",
     "chi_square",
@@ -73,22 +75,6 @@ def _fmt_cell(column: str, value: float, decimals: int) -> str:
 
 def _fmt_df(df: float, decimals: int) -> str:
     return str(int(df)) if float(df).is_integer() else f"{df:.{decimals}f}"
-
-
-def _plain(value: Any) -> Any:
-    """Convert numpy scalars/arrays and containers to JSON-friendly Python."""
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [_plain(v) for v in value]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    if isinstance(value, numbers.Real):
-        value = float(value)
-        return value if math.isfinite(value) else None
-    return value
 
 
 # --------------------------------------------------------------------------
@@ -237,7 +223,7 @@ class TestResult:
             "test statistic_name statistic df p_value effect estimate ci_low ci_high se n "
             "confidence method citation extra"
         ).split()
-        return {name: _plain(getattr(self, name)) for name in names}
+        return {name: plain(getattr(self, name)) for name in names}
 
 
 # --------------------------------------------------------------------------
