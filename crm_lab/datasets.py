@@ -402,8 +402,11 @@ def verify(data_dir: str | Path | None = None, *, regenerate: bool = False) -> l
         problems.append(f"{manifest}: missing")
         listed = {}
     else:
-        listed = dict(reversed(line.split(maxsplit=1)) for line in manifest.read_text(encoding="utf-8").splitlines() if line.strip())
-        listed = {name.strip().lstrip("*"): digest for name, digest in listed.items()}
+        listed = {}
+        for line in manifest.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                digest, name = line.split(maxsplit=1)
+                listed[name.strip().lstrip("*")] = digest  # sha256sum format: '<digest>  <file>'
         for name, digest in sorted(listed.items()):
             path = folder / name
             if not path.is_file():

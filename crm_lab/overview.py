@@ -14,7 +14,7 @@ import pandas as pd
 
 from .schema import TABLES
 
-__all__ = ["THEORY_MAP", "theory_map", "table_overview", "market_structure", "return_rates", "planted_return_gap"]
+__all__ = ["THEORY_MAP", "theory_map", "table_overview", "market_structure", "next_edition_returns", "return_rates", "planted_return_gap"]
 
 #: The notebooks of the suite: file stem, topic, Chinese term, what it teaches (THEORY.md section).
 THEORY_MAP = (
@@ -62,6 +62,31 @@ def table_overview(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     )
 
 
+def next_edition_returns(participation: pd.DataFrame) -> pd.DataFrame:
+    """Did each exhibitor of an edition exhibit again at the next one?
+
+    Parameters
+    ----------
+    participation : DataFrame
+        The participation panel (``exhibitor_id, edition, participated``).
+
+    Returns
+    -------
+    DataFrame
+        One row per exhibitor that took part in an edition that has a next
+        one: ``exhibitor_id``, ``edition`` and ``returned`` (1 = exhibited at
+        the next edition, 0 = did not).  Other columns of the panel are kept.
+    """
+    missing = [c for c in ("exhibitor_id", "edition", "participated") if c not in participation]
+    if missing:
+        raise ValueError(f"participation lacks the columns {missing} (it has {list(participation.columns)})")
+    nxt = participation[["exhibitor_id", "edition", "participated"]].rename(columns={"participated": "returned"})
+    nxt = nxt.assign(edition=nxt["edition"] - 1)
+    took_part = participation[participation["participated"] == 1]
+    out = took_part.merge(nxt, on=["exhibitor_id", "edition"], how="inner", validate="one_to_one")
+    return out.sort_values(["edition", "exhibitor_id"], ignore_index=True)
+
+
 def return_rates(participation: pd.DataFrame, *, by: pd.Series | None = None) -> pd.DataFrame:
     """Share of each edition's exhibitors who exhibit again at the next edition.
 
@@ -80,28 +105,26 @@ def return_rates(participation: pd.DataFrame, *, by: pd.Series | None = None) ->
         ``n`` (exhibitors at that edition), ``returned`` (of them, how many
         exhibited at the next edition) and ``rate``.  The last edition has no
         next one and is left out.
+
+    See Also
+    --------
+    next_edition_returns : the same, one row per exhibitor and edition.
     """
-    missing = [c for c in ("exhibitor_id", "edition", "participated") if c not in participation]
-    if missing:
-        raise ValueError(f"participation lacks the columns {missing} (it has {list(participation.columns)})")
-    wide = participation.pivot(index="exhibitor_id", columns="edition", values="participated")
+    returns = next_edition_returns(participation)
     if by is None:
-        groups = pd.Series("all", index=wide.index)
+        group = pd.Series("all", index=returns.index)
     else:
-        groups = by.reindex(wide.index)
-        if groups.isna().any():
-            lost = groups.index[groups.isna()][:5].tolist()
-            raise ValueError(f"'by' has no group for {int(groups.isna().sum())} exhibitors, e.g. {lost}")
-    editions = wide.columns.to_numpy()
-    rows = []
-    for e, nxt in zip(editions[:-1], editions[1:]):  # a loop over editions, not customers
-        took = (wide[e] == 1).to_numpy()
-        back = (wide[nxt] == 1).to_numpy()
-        frame = pd.DataFrame({"group": groups.to_numpy()[took], "returned": back[took]})
-        agg = frame.groupby("group", sort=True)["returned"].agg(n="size", returned="sum").reset_index()
-        agg.insert(0, "edition", int(e))
-        rows.append(agg)
-    out = pd.concat(rows, ignore_index=True)
+        group = returns["exhibitor_id"].map(by)
+        if group.isna().any():
+            lost = returns.loc[group.isna(), "exhibitor_id"].unique()
+            raise ValueError(f"'by' has no group for {lost.size} exhibitors, e.g. {lost[:5].tolist()}")
+    out = (
+        returns.assign(group=group.to_numpy())
+        .groupby(["edition", "group"], sort=True)["returned"]
+        .agg(n="size", returned="sum")
+        .reset_index()
+    )
+    out["edition"] = out["edition"].astype(np.int64)
     out["returned"] = out["returned"].astype(np.int64)
     out["rate"] = out["returned"] / out["n"]
     return out

@@ -12,7 +12,7 @@ step; every number it uses is a field of :class:`MarketParams`.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -642,16 +642,17 @@ def _editions(n_editions: int, params: MarketParams) -> pd.DataFrame:
     )
 
 
-def _entry_probs(n_editions: int, params: MarketParams) -> np.ndarray:
-    later = (1 - params.incumbent_share) / (n_editions - 1)
-    return np.r_[params.incumbent_share, np.full(n_editions - 1, later)]
+def _entry_probs(n_editions: int, first_share: float) -> np.ndarray:
+    """P(first edition = e): *first_share* at edition 1, the rest spread evenly."""
+    later = (1 - first_share) / (n_editions - 1)
+    return np.r_[first_share, np.full(n_editions - 1, later)]
 
 
 def _firms(n, n_editions, survey_edition, params, rng) -> dict:
     size_idx = rng.choice(3, size=n, p=params.size_shares)
     log_emp = np.array([[np.log(5), np.log(100)], [np.log(100), np.log(500)], [np.log(500), np.log(20000)]])
     employees = np.floor(np.exp(rng.uniform(log_emp[size_idx, 0], log_emp[size_idx, 1]))).astype(np.int64)
-    first = 1 + rng.choice(n_editions, size=n, p=_entry_probs(n_editions, params))
+    first = 1 + rng.choice(n_editions, size=n, p=_entry_probs(n_editions, params.incumbent_share))
     return {
         "sector_idx": rng.choice(len(SECTORS), size=n, p=params.sector_shares),
         "region_idx": rng.choice(len(REGIONS), size=n, p=params.region_shares),
@@ -669,7 +670,7 @@ def _firms(n, n_editions, survey_edition, params, rng) -> dict:
 
 def _trait_moments(n_editions, survey_edition, params) -> tuple[dict, dict]:
     """Population mean and variance of each exogenous trait (they are independent)."""
-    p_first = _entry_probs(n_editions, params)
+    p_first = _entry_probs(n_editions, params.incumbent_share)
     tenure = np.clip(survey_edition - np.arange(1, n_editions + 1) + 1, 1, None)
     t_mean = float(p_first @ tenure)
     p_large = params.size_shares[2]
@@ -890,7 +891,7 @@ def _transactions(firms, panel, editions, params, rng) -> tuple[pd.DataFrame, np
 
 def _visitors(n, n_editions, params, rng) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
     trade = rng.random(n) < params.visitor_trade_share
-    first = 1 + rng.choice(n_editions, size=n, p=_entry_probs(n_editions, replace(params, incumbent_share=0.4)))
+    first = 1 + rng.choice(n_editions, size=n, p=_entry_probs(n_editions, 0.4))
     region = rng.choice(len(REGIONS), size=n, p=(0.3, 0.3, 0.2, 0.1, 0.1))
     sector = rng.choice(len(SECTORS), size=n)
     base = np.where(trade, params.visitor_return_base[0], params.visitor_return_base[1])

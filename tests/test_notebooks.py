@@ -6,6 +6,7 @@
 import json
 
 import nbformat
+import pandas as pd
 import pytest
 
 from crm_lab import datasets, runner
@@ -45,16 +46,16 @@ def test_start_here_with_other_parameters(tmp_path):
 
 
 def _write_user_data(folder, seed):
-    """A user's folder in the documented schema: the tables only, no truth files."""
+    """A user's folder in the documented schema: the tables only (no truth, no manifest), plus an extra column."""
     market = simulate_market(400, n_visitors=300, kano_respondents=20, rng=seed)
-    folder.mkdir()
-    for name, table in TABLES.items():
-        df = market.tables[name].copy()
-        for col in table.columns:
-            if col.dtype == "date":
-                df[col.name] = df[col.name].dt.strftime("%Y-%m-%d")
+    for path in datasets.write_tables(market, folder):
+        if path.suffix != ".csv" or path.name.startswith("truth"):
+            path.unlink()
+            continue
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
         df["note"] = "kept"  # an extra column a user might have
-        df.to_csv(folder / table.filename, index=False)
+        df.to_csv(path, index=False)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(t.filename for t in TABLES.values())
     return market
 
 

@@ -64,3 +64,10 @@ def test_save_results_plain_json(tmp_path):
     assert save_results({"a": 1}, "") is None
     with pytest.raises(TypeError, match="DataFrame"):
         save_results({"a": pd.DataFrame()}, tmp_path)
+
+
+def test_next_edition_returns_by_hand():
+    r = overview.next_edition_returns(_panel())
+    # a: ed1 -> back at 2 (1), ed2 -> not at 3 (0); b: ed1 -> not back (0); c: ed2 -> back at 3 (1)
+    got = {(x, e): k for x, e, k in r[["exhibitor_id", "edition", "returned"]].itertuples(index=False)}
+    assert got == {("a", 1): 1, ("b", 1): 0, ("a", 2): 0, ("c", 2): 1}
