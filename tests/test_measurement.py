@@ -1,0 +1,315 @@
+"""crm_lab.measurement against published values of the classic SEM example.
+
+The reference example is Holzinger & Swineford (1939), nine ability tests of
+301 children, three factors (visual, textual, speed) — the example of
+lavaan's CFA tutorial.  Sources of the reference numbers:
+
+* lavaan 0.6 ``summary(cfa(HS.model, data = HolzingerSwineford1939),
+  fit.measures = TRUE, standardized = TRUE)`` as printed in the lavaan
+  tutorial (https://lavaan.ugent.be/tutorial/cfa.html) and in
+  r-statistics.co "SEM and CFA in R With lavaan": χ² = 85.306, df = 24,
+  CFI = .931, TLI = .896, RMSEA = .092 [.071, .114], SRMR = .065,
+  AIC = 7517.490, BIC = 7595.339, loglik = −3737.745; std.all loadings and
+  factor correlations as below;
+* lavaan ``cfa(..., orthogonal = TRUE)``: χ²(27) = 153.527; the one-factor
+  model: χ²(27) = 312.264;
+* R 4.6.0 with psych::alpha (raw_alpha), semTools::compRelSEM,
+  semTools::htmt and lavInspect(fit, "cor.lv") on the same data (values to
+  10 digits as recorded in a public test fixture, 2026-06-19).
+"""
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as sps
+from semopy.examples import holzinger39
+
+from crm_lab import measurement as ms
+from crm_lab.datasets import load
+from crm_lab.schema import SCALES
+
+HS = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+FACTORS = ["visual", "textual", "speed"]
+
+
+@pytest.fixture(scope="module")
+def hs_data():
+    return holzinger39.get_data()
+
+
+@pytest.fixture(scope="module")
+def hs(hs_data):
+    return ms.cfa(hs_data, HS)
+
+
+# --------------------------------------------------------------------------
+# CFA against lavaan
+# --------------------------------------------------------------------------
+def test_fit_indices_equal_lavaan(hs):
+    f = hs.fit
+    assert f["n"] == 301 and f["df"] == 24 and f["npar"] == 21
+    assert f["chi2"] == pytest.approx(85.306, abs=5e-4)
+    assert f["cfi"] == pytest.approx(0.931, abs=5e-4)
+    assert f["tli"] == pytest.approx(0.896, abs=5e-4)
+    assert f["rmsea"] == pytest.approx(0.092, abs=5e-4)
+    assert f["rmsea_low"] == pytest.approx(0.071, abs=5e-4)
+    assert f["rmsea_high"] == pytest.approx(0.114, abs=5e-4)
+    assert f["srmr"] == pytest.approx(0.065, abs=5e-4)
+    assert f["loglik"] == pytest.approx(-3737.745, abs=5e-3)
+    assert f["aic"] == pytest.approx(7517.490, abs=5e-3)
+    assert f["bic"] == pytest.approx(7595.339, abs=5e-3)
+    assert f["baseline_chi2"] == pytest.approx(918.852, abs=5e-3) and f["baseline_df"] == 36
+    assert hs.report() == (
+        "χ²(24) = 85.31, p < .001; CFI = .931, TLI = .896, RMSEA = .092 [.071, .114], SRMR = .065; n = 301"
+    )
+
+
+def test_standardised_loadings_and_factor_correlations_equal_lavaan(hs):
+    # lavaan std.all column of the tutorial's summary
+    std = hs.loadings.set_index("item")["std_estimate"]
+    published = [0.772, 0.424, 0.581, 0.852, 0.855, 0.838, 0.570, 0.723, 0.665]
+    np.testing.assert_allclose(std[[f"x{i}" for i in range(1, 10)]], published, atol=1.5e-3)
+    raw = hs.loadings.set_index("item")["estimate"]
+    np.testing.assert_allclose(raw[["x2", "x3", "x5", "x6", "x8", "x9"]], [0.554, 0.729, 1.113, 0.926, 1.180, 1.082], atol=2.5e-3)
+    assert list(hs.loadings["factor"].unique()) == FACTORS
+    corr = hs.factor_correlations
+    # lavInspect(fit, "cor.lv")
+    assert corr.loc["visual", "textual"] == pytest.approx(0.4585093004, abs=1e-3)
+    assert corr.loc["visual", "speed"] == pytest.approx(0.4705345445, abs=1e-3)
+    assert corr.loc["textual", "speed"] == pytest.approx(0.2829847304, abs=1e-3)
+    np.testing.assert_allclose(np.diag(corr), 1)
+
+
+def test_nested_models_and_the_difference_test_equal_lavaan(hs_data, hs):
+    orth = ms.cfa(hs_data, HS + "\nvisual ~~ 0*textual\nvisual ~~ 0*speed\ntextual ~~ 0*speed")
+    one = ms.cfa(hs_data, "g =~ x1 + x2 + x3 + x4 + x5 + x6 + x7 + x8 + x9")
+    assert orth.fit["df"] == 27 and orth.fit["chi2"] == pytest.approx(153.527, abs=5e-4)
+    assert one.fit["df"] == 27 and one.fit["chi2"] == pytest.approx(312.264, abs=5e-4)
+    test = ms.chi2_difference(orth, hs)
+    # lavaan anova(fit, fit.orth): Δχ² = 153.527 − 85.306 = 68.221 on 3 df
+    assert test.statistic == pytest.approx(68.221, abs=1e-3) and test.df == 3
+    assert test.p_value == pytest.approx(sps.chi2.sf(68.221, 3), rel=1e-3)
+    # RMSEA_D = sqrt((Δχ² − Δdf) / (Δdf · N)) (Savalei et al. 2023)
+    assert test.estimate == pytest.approx(math.sqrt((68.221 - 3) / (3 * 301)), abs=1e-4)
+    assert test.ci_low < test.estimate < test.ci_high
+    assert test.extra["delta_cfi"] > 0
+    with pytest.raises(ms.MeasurementError, match="more degrees of freedom"):
+        ms.chi2_difference(hs, orth)
+    small = ms.cfa(hs_data.iloc[:200], HS)
+    with pytest.raises(ms.MeasurementError, match="different data"):
+        ms.chi2_difference(orth, small)
+
+
+# --------------------------------------------------------------------------
+# Validity and reliability against semTools / psych / the formulas
+# --------------------------------------------------------------------------
+def test_cr_and_ave_follow_fornell_larcker_from_lavaans_loadings(hs):
+    published = {"visual": [0.772, 0.424, 0.581], "textual": [0.852, 0.855, 0.838], "speed": [0.570, 0.723, 0.665]}
+    for factor, lam in published.items():
+        lam = np.array(lam)
+        cr = lam.sum() ** 2 / (lam.sum() ** 2 + (1 - lam**2).sum())
+        ave = np.mean(lam**2)
+        row = hs.validity.loc[factor]
+        assert row["cr"] == pytest.approx(cr, abs=2e-3), factor
+        assert row["ave"] == pytest.approx(ave, abs=2e-3), factor
+        assert row["sqrt_ave"] == pytest.approx(math.sqrt(row["ave"]))
+        assert row["level"] == 1 and row["k"] == 3
+    fl = hs.fornell_larcker
+    np.testing.assert_allclose(np.diag(fl), hs.validity["sqrt_ave"])
+    assert fl.loc["visual", "speed"] == pytest.approx(hs.factor_correlations.loc["visual", "speed"])
+    assert hs.validity["fornell_larcker_ok"].all()
+    assert hs.validity.loc["visual", "max_r"] == pytest.approx(hs.factor_correlations.loc["visual", ["textual", "speed"]].max())
+
+
+def test_omega_from_the_cfa_equals_semtools_comprelsem(hs):
+    # semTools::compRelSEM(fit) (observed total variance in the denominator)
+    ref = {"visual": 0.6120051511, "textual": 0.8850607732, "speed": 0.6858416922}
+    for factor, value in ref.items():
+        assert hs.validity.loc[factor, "omega"] == pytest.approx(value, abs=1e-3), factor
+
+
+def test_htmt2_equals_semtools_and_htmt_follows_henseler(hs_data):
+    h2 = ms.htmt(hs_data, HS, method="htmt2")  # semTools::htmt (htmt2 = TRUE, its default)
+    assert h2.loc["visual", "textual"] == pytest.approx(0.3840885639, abs=1e-6)
+    assert h2.loc["visual", "speed"] == pytest.approx(0.3867729305, abs=1e-6)
+    assert h2.loc["textual", "speed"] == pytest.approx(0.2796835510, abs=1e-6)
+    h = ms.htmt(hs_data, HS)
+    # Henseler et al. (2015), eq. 6, written out pair by pair with scipy's Pearson r
+    items = ms.parse_model(HS)
+
+    def r(a, b):
+        return abs(sps.pearsonr(hs_data[a], hs_data[b])[0])
+
+    def within(f):
+        cols = items[f]
+        return np.mean([r(cols[i], cols[j]) for i in range(3) for j in range(i + 1, 3)])
+
+    for a, b in [("visual", "textual"), ("visual", "speed"), ("textual", "speed")]:
+        between = np.mean([r(x, y) for x in items[a] for y in items[b]])
+        assert h.loc[a, b] == pytest.approx(between / math.sqrt(within(a) * within(b)), abs=1e-12)
+        assert h.loc[b, a] == h.loc[a, b]
+    np.testing.assert_array_equal(np.diag(h), 1.0)
+    with pytest.raises(ms.MeasurementError, match="method"):
+        ms.htmt(hs_data, HS, method="htmt3")
+
+
+def test_alpha_equals_psych_and_the_feldt_interval(hs_data):
+    ref = {"visual": 0.6261171319, "textual": 0.8827069129, "speed": 0.6884550230}  # psych::alpha raw_alpha
+    table = ms.reliability_table(hs_data, HS)
+    for factor, value in ref.items():
+        assert table.loc[factor, "alpha"] == pytest.approx(value, abs=1e-9)
+    # Feldt, Woodruff & Salih (1987, p. 95, formulas 6 and 7), as cocron::cronbach.alpha.CI computes them
+    a, n, k = ref["visual"], 301, 3
+    low = 1 - (1 - a) * sps.f.ppf(0.975, n - 1, (n - 1) * (k - 1))
+    high = 1 - (1 - a) * sps.f.ppf(0.025, n - 1, (n - 1) * (k - 1))
+    assert table.loc["visual", ["alpha_low", "alpha_high"]].tolist() == pytest.approx([low, high], abs=1e-9)
+    assert list(table.columns) == ["k", "n", "alpha", "alpha_low", "alpha_high", "omega"]
+
+
+def test_feldt_interval_covers_at_its_level_for_parallel_items():
+    # 2000 samples of n = 60 respondents on k = 4 parallel items (loading .7): the population α is known
+    rng = np.random.default_rng(3)
+    k, n, reps, lam = 4, 60, 2000, 0.7
+    f = rng.normal(size=(reps, n, 1))
+    x = lam * f + math.sqrt(1 - lam**2) * rng.normal(size=(reps, n, k))
+    true = k * lam**2 / (k * lam**2 + (1 - lam**2))
+    covs = np.einsum("rni,rnj->rij", x - x.mean(1, keepdims=True), x - x.mean(1, keepdims=True)) / (n - 1)
+    alphas = k / (k - 1) * (1 - np.trace(covs, axis1=1, axis2=2) / covs.sum(axis=(1, 2)))
+    bounds = np.array([ms._feldt_ci(a, n, k, 0.95) for a in alphas])
+    coverage = np.mean((bounds[:, 0] <= true) & (true <= bounds[:, 1]))
+    assert 0.935 <= coverage <= 0.965
+
+
+def test_item_statistics_and_omega(hs_data):
+    rel = ms.reliability(hs_data[["x4", "x5", "x6"]], name="textual")
+    sub = hs_data[["x5", "x6"]]
+    a2 = 2 * (1 - sub.var().sum() / sub.sum(axis=1).var())
+    assert rel.items.loc["x4", "alpha_if_dropped"] == pytest.approx(a2)
+    rest = hs_data["x5"] + hs_data["x6"]
+    assert rel.items.loc["x4", "item_total_r"] == pytest.approx(hs_data["x4"].corr(rest))
+    assert rel.items.loc["x4", "mean"] == pytest.approx(hs_data["x4"].mean())
+    # a 3-item one-factor model is saturated: ω = (Σλ)² / (1'S1) with the loadings that reproduce S exactly
+    s = hs_data[["x4", "x5", "x6"]].cov(ddof=0).to_numpy()
+    lam = np.sqrt([s[0, 1] * s[0, 2] / s[1, 2], s[0, 1] * s[1, 2] / s[0, 2], s[0, 2] * s[1, 2] / s[0, 1]])
+    assert rel.omega == pytest.approx(lam.sum() ** 2 / s.sum(), abs=1e-4)
+    assert rel.report(2).startswith("textual: α = .88, 95% CI [.86, .90], ω = .89, k = 3, n = 301")
+
+
+def test_omega_equals_alpha_for_tau_equivalent_items_and_exceeds_it_for_congeneric():
+    rng = np.random.default_rng(5)
+    f = rng.normal(size=(20_000, 1))
+    tau = pd.DataFrame(0.7 * f + 0.7 * rng.normal(size=(20_000, 4)), columns=list("abcd"))
+    rel = ms.reliability(tau)
+    assert rel.omega == pytest.approx(rel.alpha, abs=2e-3)
+    lam = np.array([0.9, 0.7, 0.5, 0.3])
+    cong = pd.DataFrame(f * lam + rng.normal(size=(20_000, 4)) * np.sqrt(1 - lam**2), columns=list("abcd"))
+    rel = ms.reliability(cong)
+    true_omega = lam.sum() ** 2 / (lam.sum() ** 2 + (1 - lam**2).sum())
+    assert rel.omega == pytest.approx(true_omega, abs=0.01)
+    assert rel.omega > rel.alpha + 0.01
+
+
+# --------------------------------------------------------------------------
+# The exhibition survey: second-order trust, planted loadings recovered
+# --------------------------------------------------------------------------
+def test_second_order_trust_recovers_the_planted_facet_loadings():
+    survey = load("survey")
+    model = "\n".join(f"{f} =~ " + " + ".join(SCALES[name]) for f, name in
+                      (("ben", "benevolence"), ("integ", "integrity"), ("abl", "ability")))
+    res = ms.cfa(survey, model + "\ntrust =~ ben + integ + abl")
+    second = res.loadings[res.loadings["factor"] == "trust"].set_index("item")["std_estimate"]
+    # planted: .85 / .80 / .75 (MarketParams); 684 respondents
+    np.testing.assert_allclose(second[["ben", "integ", "abl"]], [0.85, 0.80, 0.75], atol=0.1)
+    assert res.validity.loc["trust", "level"] == 2 and math.isnan(res.validity.loc["trust", "omega"])
+    assert res.fit["cfi"] > 0.95 and 0 <= res.fit["tli"] <= 1
+    scores = ms.scale_scores(survey, model)
+    assert list(scores.columns) == ["ben", "integ", "abl"]
+    np.testing.assert_allclose(scores["ben"], survey[list(SCALES["benevolence"])].mean(axis=1))
+
+
+def test_structural_paths_are_reported(hs_data):
+    res = ms.sem(hs_data, HS + "\nspeed ~ visual + textual")
+    paths = res.paths
+    assert set(zip(paths["lhs"], paths["rhs"])) == {("speed", "visual"), ("speed", "textual")}
+    assert ms.regressions(HS + "\nspeed ~ visual + textual") == [("speed", "visual"), ("speed", "textual")]
+    # a saturated structural part: same fit as the CFA
+    assert res.fit["chi2"] == pytest.approx(85.306, abs=1e-3)
+
+
+# --------------------------------------------------------------------------
+# Bad input
+# --------------------------------------------------------------------------
+def test_a_missing_column_is_named_with_a_suggestion(hs_data):
+    with pytest.raises(ms.MeasurementError, match=r"no column 'x_1' \(did you mean 'x1'\?\)"):
+        ms.cfa(hs_data, "visual =~ x_1 + x2 + x3")
+
+
+def test_non_numeric_items_name_the_rows(hs_data):
+    bad = hs_data[["x1", "x2", "x3"]].astype(object).copy()
+    bad.loc[[3, 7], "x2"] = "n/a"
+    with pytest.raises(ms.MeasurementError, match=r"column 'x2' must be numeric: rows 3, 7 hold 'n/a'"):
+        ms.reliability(bad)
+    with pytest.raises(ms.MeasurementError, match="column 'x2' must be numeric"):
+        ms.cfa(bad, "visual =~ x1 + x2 + x3")
+
+
+def test_constant_items_and_too_few_cases(hs_data):
+    const = hs_data[["x1", "x2", "x3"]].copy()
+    const["x3"] = 4.0
+    with pytest.raises(ms.MeasurementError, match="'x3' are constant"):
+        ms.reliability(const)
+    with pytest.raises(ms.MeasurementError, match="too few complete cases: 8"):
+        ms.cfa(hs_data.iloc[:8], HS)
+    with pytest.raises(ms.MeasurementError, match="at least 2 items"):
+        ms.reliability(hs_data[["x1"]])
+
+
+def test_missing_answers_are_dropped_with_a_count(hs_data):
+    gaps = hs_data[["x1", "x2", "x3"]].copy()
+    gaps.loc[gaps.index[[0, 5, 9]], "x1"] = np.nan
+    with pytest.warns(UserWarning, match="dropped 3 of 301 rows with a missing value"):
+        rel = ms.reliability(gaps)
+    assert rel.n == 298
+    with pytest.warns(UserWarning, match="3 of 301 rows have a missing item"):
+        scores = ms.scale_scores(gaps, {"visual": ["x1", "x2", "x3"]})
+    assert scores["visual"].isna().sum() == 3
+
+
+def test_malformed_models_are_refused(hs_data):
+    with pytest.raises(ms.MeasurementError, match="defines no factor"):
+        ms.cfa(hs_data, "x1 ~ x2")
+    with pytest.raises(ms.MeasurementError, match="non-empty string"):
+        ms.parse_model("")
+    with pytest.raises(ms.MeasurementError, match="fewer than 2 indicators"):
+        ms.cfa(hs_data, "visual =~ x1\ntextual =~ x4 + x5 + x6")
+    with pytest.raises(ms.MeasurementError, match="also columns of the data"):
+        ms.cfa(hs_data.rename(columns={"x9": "speed"}), "speed =~ x7 + x8 + x1")
+    with pytest.raises(ms.MeasurementError, match="cannot read"):
+        ms.parse_model("visual =~ x1 + x2 x3")
+    assert ms.parse_model("v =~ 1*x1 + NA*x2 + x3  # a comment") == {"v": ["x1", "x2", "x3"]}
+
+
+def test_a_failed_optimisation_raises_instead_of_printing_numbers(hs_data, monkeypatch):
+    import semopy
+    from semopy.solver import SolverResult
+
+    def failing_fit(self, data, obj="MLW", **kwargs):
+        return SolverResult(fun=np.nan, success=False, n_it=1000, x=None, message="Iteration limit reached",
+                            name_method="SLSQP", name_obj=obj)
+
+    monkeypatch.setattr(semopy.Model, "fit", failing_fit)
+    with pytest.raises(ms.ConvergenceError, match="did not converge \\(Iteration limit reached\\)"):
+        ms.cfa(hs_data, HS)
+
+
+def test_an_improper_solution_warns(hs_data):
+    # x4 and its copy: a near-perfect pair forces a residual variance to the zero boundary
+    data = hs_data.copy()
+    data["x4b"] = data["x4"] + 1e-6 * np.arange(len(data))
+    with pytest.warns(UserWarning, match="Heywood"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            ms.cfa(data, "textual =~ x4 + x4b + x5 + x6")
