@@ -1,0 +1,395 @@
+"""Tests of crm_lab.switching: scores, moderation, simple slopes, Johnson-Neyman, power, dominance, levers."""
+
+import io
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+import statsmodels.formula.api as smf
+from scipy import stats as sps
+
+from crm_lab import datasets, overview
+from crm_lab import switching as sw
+from crm_lab.schema import SCALES
+
+# R's datasets::state.x77 (U.S. Department of Commerce 1977), columns Income, Illiteracy, Murder, HS Grad;
+# the data of the jtools / interactions vignette "Exploring interactions with continuous predictors".
+STATE_X77 = """Income,Illiteracy,Murder,HSGrad
+3624,2.1,15.1,41.3
+6315,1.5,11.3,66.7
+4530,1.8,7.8,58.1
+3378,1.9,10.1,39.9
+5114,1.1,10.3,62.6
+4884,0.7,6.8,63.9
+5348,1.1,3.1,56
+4809,0.9,6.2,54.6
+4815,1.3,10.7,52.6
+4091,2,13.9,40.6
+4963,1.9,6.2,61.9
+4119,0.6,5.3,59.5
+5107,0.9,10.3,52.6
+4458,0.7,7.1,52.9
+4628,0.5,2.3,59
+4669,0.6,4.5,59.9
+3712,1.6,10.6,38.5
+3545,2.8,13.2,42.2
+3694,0.7,2.7,54.7
+5299,0.9,8.5,52.3
+4755,1.1,3.3,58.5
+4751,0.9,11.1,52.8
+4675,0.6,2.3,57.6
+3098,2.4,12.5,41
+4254,0.8,9.3,48.8
+4347,0.6,5,59.2
+4508,0.6,2.9,59.3
+5149,0.5,11.5,65.2
+4281,0.7,3.3,57.6
+5237,1.1,5.2,52.5
+3601,2.2,9.7,55.2
+4903,1.4,10.9,52.7
+3875,1.8,11.1,38.5
+5087,0.8,1.4,50.3
+4561,0.8,7.4,53.2
+3983,1.1,6.4,51.6
+4660,0.6,4.2,60
+4449,1,6.1,50.2
+4558,1.3,2.4,46.4
+3635,2.3,11.6,37.8
+4167,0.5,1.7,53.3
+3821,1.7,11,41.8
+4188,2.2,12.2,47.4
+4022,0.6,4.5,67.3
+3907,0.6,5.5,57.1
+4701,1.4,9.5,47.8
+4864,0.6,4.3,63.5
+3617,1.4,6.7,41.6
+4468,0.7,3,54.5
+4566,0.6,6.9,62.9
+"""
+
+
+@pytest.fixture(scope="module")
+def states():
+    return pd.read_csv(io.StringIO(STATE_X77))
+
+
+@pytest.fixture(scope="module")
+def sample():
+    survey = datasets.load("survey")
+    truth = datasets.load_truth()
+    returns = overview.next_edition_returns(datasets.load("participation"))
+    returns = returns[returns["edition"] == truth.sizes["survey_edition"]]
+    scores = sw.switching_scores(survey).merge(returns[["exhibitor_id", "returned"]], on="exhibitor_id", validate="one_to_one")
+    return scores, truth
+
+
+# ----------------------------------------------------------------------------- published values
+def test_moderation_reproduces_the_published_jtools_example(states):
+    # jtools vignette "Exploring interactions with continuous predictors in regression models" (Long 2018):
+    # summ(lm(Income ~ Illiteracy * Murder, data = states)) and summ(..., center = TRUE).
+    raw = sw.moderation(states, "Income", "Illiteracy", "Murder", center=False)
+    t = raw.table
+    assert t.loc["Illiteracy", ["estimate", "se"]].tolist() == pytest.approx([617.34, 434.85], abs=0.01)
+    assert t.loc["Murder", ["estimate", "se"]].tolist() == pytest.approx([146.82, 50.33], abs=0.01)
+    assert raw.interaction.estimate == pytest.approx(-117.10, abs=0.01)
+    assert raw.interaction.se == pytest.approx(40.13, abs=0.01)
+    centred = sw.moderation(states, "Income", "Illiteracy", "Murder")
+    # centred: the coefficient of Illiteracy is its simple slope at mean Murder (published -246.59, SE 200.26)
+    at_mean = centred.simple_slopes.loc["mean"]
+    assert at_mean["estimate"] == pytest.approx(-246.59, abs=0.01)
+    assert at_mean["se"] == pytest.approx(200.26, abs=0.01)
+    assert centred.table.loc["Murder_c", "estimate"] == pytest.approx(9.82, abs=0.01)
+    assert centred.table.loc["Murder_c", "se"] == pytest.approx(28.80, abs=0.01)
+
+
+def test_moderation_with_a_covariate_matches_the_published_interactions_vignette(states):
+    # interactions vignette (Long 2024): summ(lm(Income ~ Illiteracy * Murder + `HS Grad`, data = states))
+    r = sw.moderation(states, "Income", "Illiteracy", "Murder", covariates=["HSGrad"], center=False)
+    t = r.table
+    assert t.loc["Illiteracy", ["estimate", "se"]].tolist() == pytest.approx([753.07, 385.90], abs=0.01)
+    assert t.loc["HSGrad", ["estimate", "se"]].tolist() == pytest.approx([40.76, 10.92], abs=0.01)
+    assert r.interaction.estimate == pytest.approx(-97.04, abs=0.01)
+    assert r.interaction.se == pytest.approx(35.86, abs=0.01)
+
+
+# ----------------------------------------------------------------------------- simple slopes: refit identity
+@pytest.mark.parametrize("family", ["ols", "logit"])
+def test_simple_slopes_equal_the_x_coefficient_after_recentring_the_moderator(sample, family):
+    scores, _ = sample
+    y = "conative" if family == "ols" else "returned"
+    r = sw.moderation(scores, y, "satisfaction", "switching_cost", family=family, confidence=0.9)
+    xc = scores["satisfaction"] - scores["satisfaction"].mean()
+    for label, row in r.simple_slopes.iterrows():
+        frame = pd.DataFrame({"y": scores[y], "x": xc, "w": scores["switching_cost"] - row["moderator"]})
+        fit = (smf.ols if family == "ols" else smf.logit)("y ~ x * w", data=frame)
+        fit = fit.fit() if family == "ols" else fit.fit(disp=0)
+        ci = fit.conf_int(alpha=0.1).loc["x"]
+        assert row["estimate"] == pytest.approx(fit.params["x"], rel=1e-6), label
+        assert row["se"] == pytest.approx(fit.bse["x"], rel=1e-5), label
+        assert [row["ci_low"], row["ci_high"]] == pytest.approx([ci[0], ci[1]], rel=1e-5), label
+        assert row["p_value"] == pytest.approx(fit.pvalues["x"], rel=1e-4, abs=1e-12), label
+
+
+def test_probes_are_mean_and_one_sd_either_side(sample):
+    scores, _ = sample
+    r = sw.moderation(scores, "conative", "satisfaction", "switching_cost")
+    m, s = scores["switching_cost"].mean(), scores["switching_cost"].std()
+    assert r.simple_slopes["moderator"].tolist() == pytest.approx([m - s, m, m + s])
+    assert list(r.simple_slopes.index) == ["-1 SD", "mean", "+1 SD"]
+
+
+# ----------------------------------------------------------------------------- Johnson-Neyman
+def _grid_bounds(b, cov, crit, grid):
+    slope = b[0] + b[1] * grid
+    se = np.sqrt(cov[0, 0] + 2 * grid * cov[0, 1] + grid**2 * cov[1, 1])
+    sig = np.abs(slope / se) > crit
+    flips = np.flatnonzero(sig[1:] != sig[:-1])
+    return grid[flips], sig
+
+
+def test_johnson_neyman_bounds_match_a_brute_force_grid_and_a_refit(states):
+    r = sw.moderation(states, "Income", "Illiteracy", "Murder", center=False)
+    fit = r.model
+    names = ["Illiteracy", "Illiteracy:Murder"]
+    b, cov = fit.params[names].to_numpy(), fit.cov_params().loc[names, names].to_numpy()
+    crit = sps.t.ppf(0.975, fit.df_resid)
+    grid = np.linspace(-30, 40, 700_001)
+    flips, sig = _grid_bounds(b, cov, crit, grid)
+    assert r.jn.bounds == pytest.approx(flips, abs=2e-4)
+    assert r.jn.significant == "outside" and not sig[np.argmin(np.abs(grid - np.mean(flips)))]
+    # at each bound the refit with Murder re-centred there gives |t| of Illiteracy = the critical t
+    for bound in r.jn.bounds:
+        refit = smf.ols("Income ~ Illiteracy * w", data=states.assign(w=states["Murder"] - bound)).fit()
+        assert abs(refit.tvalues["Illiteracy"]) == pytest.approx(crit, rel=1e-6)
+
+
+def test_johnson_neyman_on_centred_models_reports_original_units(sample):
+    scores, _ = sample
+    r = sw.moderation(scores, "conative", "satisfaction", "switching_cost")
+    raw = sw.moderation(scores, "conative", "satisfaction", "switching_cost", center=False)
+    assert r.jn.bounds_original == pytest.approx(raw.jn.bounds, rel=1e-6)
+    assert "switching_cost is" in r.jn.report(moderator="switching_cost")
+
+
+@pytest.mark.parametrize(
+    "b, cov, kind",
+    [
+        ((0.5, -0.01), [[0.01, 0.0], [0.0, 0.01]], "between"),  # the interaction is not significant
+        ((0.01, 0.0), [[1.0, 0.0], [0.0, 1.0]], "nowhere"),
+        ((2.0, 0.0), [[0.01, 0.0], [0.0, 0.0001]], "between"),  # no interaction: significant near the data only
+        ((0.5, 1.0), [[0.01, 0.0], [0.0, 0.01]], "outside"),
+    ],
+)
+def test_johnson_neyman_region_shapes_agree_with_the_grid(b, cov, kind):
+    jn = sw.johnson_neyman(b, cov)
+    assert jn.significant == kind
+    grid = np.linspace(-200, 200, 400_001)
+    flips, sig = _grid_bounds(np.asarray(b), np.asarray(cov), sps.norm.ppf(0.975), grid)
+    assert np.asarray(jn.bounds) == pytest.approx(flips, abs=2e-3)
+    inner = (grid > -150) & (grid < 150)
+    assert (jn.is_significant(grid[inner]) == sig[inner]).mean() > 0.9999
+
+
+def test_slope_inputs_are_checked():
+    with pytest.raises(sw.SwitchingError, match="'cov' must be a symmetric"):
+        sw.johnson_neyman((1, 2), [[1, 0.5], [0.2, 1]])
+    with pytest.raises(sw.SwitchingError, match="2 finite coefficients"):
+        sw.simple_slopes((1, 2, 3), np.eye(2), [0])
+    with pytest.raises(sw.SwitchingError, match="'confidence'"):
+        sw.simple_slopes((1, 2), np.eye(2), [0], confidence=95)
+
+
+# ----------------------------------------------------------------------------- moderation: bad input
+def test_moderation_names_bad_columns_and_rows(sample):
+    scores, _ = sample
+    with pytest.raises(sw.SwitchingError, match=r"missing column\(s\) \['loyalty'\]"):
+        sw.moderation(scores, "loyalty", "satisfaction", "switching_cost")
+    broken = scores.copy()
+    broken.loc[[3, 7], "satisfaction"] = np.nan
+    with pytest.raises(sw.SwitchingError, match=r"'satisfaction' has 2 missing or infinite values \(rows \[3, 7\]\)"):
+        sw.moderation(broken, "conative", "satisfaction", "switching_cost")
+    with pytest.raises(sw.SwitchingError, match="'exhibitor_id' must be numeric"):
+        sw.moderation(scores, "conative", "exhibitor_id", "switching_cost")
+    with pytest.raises(sw.SwitchingError, match="needs y 'conative' coded 0/1"):
+        sw.moderation(scores, "conative", "satisfaction", "switching_cost", family="logit")
+    with pytest.raises(sw.SwitchingError, match="'family' must be 'ols' or 'logit'"):
+        sw.moderation(scores, "conative", "satisfaction", "switching_cost", family="probit")
+    with pytest.raises(sw.SwitchingError, match=r"\['flat'\] are constant"):
+        sw.moderation(scores.assign(flat=1.0), "conative", "satisfaction", "flat")
+    with pytest.raises(sw.SwitchingError, match="must be different columns"):
+        sw.moderation(scores, "conative", "satisfaction", "satisfaction")
+    with pytest.raises(sw.SwitchingError, match="at least 7 rows"):
+        sw.moderation(scores.head(5), "conative", "satisfaction", "switching_cost")
+    with pytest.raises(sw.SwitchingError, match="'data' must be a pandas DataFrame"):
+        sw.moderation(scores.to_numpy(), "conative", "satisfaction", "switching_cost")
+
+
+def test_standardized_interaction_equals_the_refit_on_z_scores(sample):
+    scores, _ = sample
+    r = sw.moderation(scores, "conative", "satisfaction", "switching_cost")
+    z = scores[["conative", "satisfaction", "switching_cost"]]
+    z = (z - z.mean()) / z.std()
+    refit = smf.ols("conative ~ satisfaction * switching_cost", data=z).fit()
+    assert r.interaction.extra["standardized"] == pytest.approx(refit.params["satisfaction:switching_cost"], rel=1e-9)
+
+
+# ----------------------------------------------------------------------------- scores
+def test_switching_scores_are_item_and_facet_means(sample):
+    survey = datasets.load("survey")
+    scores = sw.switching_scores(survey)
+    row = survey.iloc[10]
+    facets = {f: np.mean([row[i] for i in SCALES[f]]) for f in sw.FACETS}
+    assert scores.loc[10, "learning"] == pytest.approx(facets["learning"])
+    assert scores.loc[10, "financial"] == pytest.approx((facets["benefit_loss"] + facets["monetary_loss"]) / 2)
+    types = [np.mean([facets[f] for f in fs]) for fs in sw.TYPES.values()]
+    assert scores.loc[10, "switching_cost"] == pytest.approx(np.mean(types))
+    assert scores["exhibitor_id"].tolist() == survey["exhibitor_id"].tolist()
+
+
+def test_switching_types_match_the_simulator():
+    from crm_lab.simulate import SWITCHING_TYPES
+
+    assert sw.TYPES == SWITCHING_TYPES
+    assert set(sw.FACETS) <= set(SCALES)
+
+
+def test_switching_scores_refuse_missing_items_and_answers():
+    survey = datasets.load("survey").head(20)
+    with pytest.raises(sw.SwitchingError, match=r"missing item column\(s\) \['sc_money2', 'sc_brand1'\]"):
+        sw.switching_scores(survey.drop(columns=["sc_money2", "sc_brand1"]))
+    broken = survey.astype({"sc_learn2": float})
+    broken.loc[4, "sc_learn2"] = np.nan
+    with pytest.raises(sw.SwitchingError, match=r"'sc_learn2' has 1 missing or infinite values \(rows \[4\]\)"):
+        sw.switching_scores(broken)
+    with pytest.raises(sw.SwitchingError, match="unknown scale"):
+        sw.switching_scores(survey, extra=("happiness",))
+
+
+def test_measurement_models_use_every_item_once():
+    models = sw.measurement_models()
+    items = [i for f in sw.FACETS for i in SCALES[f]]
+    for name, model in models.items():
+        used = [tok for line in model.splitlines() for tok in line.split("=~")[1].replace(" ", "").split("+")]
+        used = [u for u in used if u not in sw.FACETS]
+        assert sorted(used) == sorted(items), name
+    assert "procedural =~ economic_risk + evaluation + learning + setup" in models["second_order"]
+
+
+# ----------------------------------------------------------------------------- batched OLS and power
+def test_batched_ols_matches_statsmodels_fit_by_fit():
+    x, w, y = sw.simulate_moderation(60, 5, b_x=0.4, b_m=0.2, b_xm=-0.15, r=0.3, reliability=0.8, rng=3)
+    X = sw._design(x, w)
+    beta, se, df = sw.batched_ols(X, y)
+    assert df == 56
+    for k in range(5):
+        fit = sm.OLS(y[k], X[k]).fit()
+        assert beta[k] == pytest.approx(fit.params, rel=1e-9)
+        assert se[k] == pytest.approx(fit.bse, rel=1e-9)
+
+
+def test_power_under_the_null_is_the_significance_level():
+    res = sw.interaction_power(200, b_x=0.4, b_m=0.2, b_xm=0.0, reps=4000, alpha=0.05, rng=11)
+    row = res.set_index("term").loc["x:moderator"]
+    assert row["ci_low"] < 0.05 < row["ci_high"]
+
+
+def test_power_matches_cohens_noncentral_f_with_perfect_measurement():
+    # Cohen (1988, ch. 9): f2 = b_xm^2 Var(xw) / psi, lambda = f2 * n
+    res = sw.interaction_power(300, b_x=0.385, b_m=0.2, b_xm=-0.15, reps=4000, rng=5)
+    sim = res.set_index("term").loc["x:moderator", "power"]
+    assert sim == pytest.approx(sw.analytic_power(300, b_x=0.385, b_m=0.2, b_xm=-0.15), abs=0.03)
+
+
+def test_measurement_error_attenuates_the_interaction_by_root_reliabilities():
+    rel = (0.7, 0.6, 0.75)
+    res = sw.interaction_power(500, b_x=0.3, b_m=0.2, b_xm=-0.2, reliability=rel, reps=2000, rng=8)
+    est = res.set_index("term").loc["x:moderator", "mean_estimate"]
+    assert est == pytest.approx(-0.2 * np.sqrt(rel[0] * rel[1] * rel[2]), abs=0.006)
+
+
+def test_power_curve_is_reproducible_and_chunking_does_not_change_it():
+    kw = dict(b_x=0.385, b_m=0.2, b_xm=-0.15, reps=300)
+    a = sw.power_curve([100, 400], rng=1, **kw)
+    b = sw.power_curve([100, 400], rng=1, **kw)
+    pd.testing.assert_frame_equal(a, b)
+    small = sw.power_curve([100, 400], rng=1, max_cells=5_000, **kw)
+    assert small["power"].tolist() != [] and list(small.columns) == list(a.columns)
+    with pytest.raises(sw.SwitchingError, match="explain"):
+        sw.interaction_power(100, b_x=0.9, b_m=0.5, b_xm=0.1)
+    with pytest.raises(sw.SwitchingError, match="'reliability'"):
+        sw.interaction_power(100, b_x=0.3, b_m=0.2, b_xm=0.1, reliability=(0.5, 1.2, 0.7))
+
+
+# ----------------------------------------------------------------------------- dominance
+def test_dominance_weights_sum_to_r2_and_match_subset_refits(sample):
+    scores, _ = sample
+    preds = ["procedural", "financial", "relational"]
+    weights, pairs = sw.dominance(scores, "conative", preds, n_boot=200, rng=2)
+    full = smf.ols("conative ~ " + " + ".join(preds), data=scores).fit().rsquared
+    assert weights["estimate"].sum() == pytest.approx(full, rel=1e-9)
+    # brute force with statsmodels: R2 of every subset, averaged as Budescu (1993) prescribes
+    r2 = {(): 0.0}
+    for size in (1, 2, 3):
+        for subset in itertools.combinations(preds, size):
+            r2[frozenset(subset)] = smf.ols("conative ~ " + " + ".join(subset), data=scores).fit().rsquared
+    r2[frozenset()] = 0.0
+    for p in preds:
+        others = [q for q in preds if q != p]
+        levels = [np.mean([r2[frozenset(s) | {p}] - r2[frozenset(s)] for s in itertools.combinations(others, k)]) for k in range(3)]
+        assert weights.loc[p, "estimate"] == pytest.approx(np.mean(levels), rel=1e-9)
+    assert (weights["ci_low"] <= weights["estimate"]).all() and (weights["estimate"] <= weights["ci_high"]).all()
+    assert pairs.loc["procedural", "financial"] + pairs.loc["financial", "procedural"] == pytest.approx(1.0)
+    with pytest.raises(sw.SwitchingError, match="2 to 8 different columns"):
+        sw.dominance(scores, "conative", ["procedural"])
+
+
+# ----------------------------------------------------------------------------- hostages, levers, planted truth
+def test_barrier_groups_split_at_the_medians(sample):
+    scores, _ = sample
+    groups = sw.barrier_groups(scores)
+    hostage = groups == "hostage"
+    assert (scores.loc[hostage, "satisfaction"] <= scores["satisfaction"].median()).all()
+    assert (scores.loc[hostage, "switching_cost"] > scores["switching_cost"].median()).all()
+    assert groups.value_counts().sum() == len(scores)
+    with pytest.raises(sw.SwitchingError, match="'cut' must be"):
+        sw.barrier_groups(scores, cut="tercile")
+
+
+def test_lever_effects_centre_on_the_point_prediction(sample):
+    scores, _ = sample
+    r = sw.moderation(scores, "returned", "satisfaction", "switching_cost", family="logit")
+    out = sw.lever_effects(r, {"sat": {"satisfaction": 0.5}}, n_sims=4000, rng=4)
+    frame = r.model.model.data.frame
+    shifted = frame.assign(satisfaction_c=frame["satisfaction_c"] + 0.5 * scores["satisfaction"].std())
+    point = r.model.predict(shifted).mean() - r.model.predict(frame).mean()
+    assert out.loc["sat", "estimate"] == pytest.approx(point, abs=0.002)
+    assert out.loc["sat", "ci_low"] < point < out.loc["sat", "ci_high"]
+    with pytest.raises(sw.SwitchingError, match="only \\['satisfaction', 'switching_cost'\\] can be shifted"):
+        sw.lever_effects(r, {"bad": {"price": 1.0}})
+
+
+def test_planted_retention_matches_the_observed_return_rate(sample):
+    _, truth = sample
+    part = datasets.load("participation")
+    planted = sw.planted_retention(truth, part, datasets.load("exhibitors"), datasets.load("sectors"))
+    returns = overview.next_edition_returns(part)
+    observed = returns.loc[returns["edition"] == truth.sizes["survey_edition"], "returned"]
+    se = np.sqrt(planted.mean() * (1 - planted.mean()) / len(observed))
+    assert len(planted) == len(observed)
+    assert abs(observed.mean() - planted.mean()) < 4 * se
+    up = sw.planted_retention(truth, part, datasets.load("exhibitors"), datasets.load("sectors"), shift_satisfaction=0.5)
+    assert (up.mean() - planted.mean()) > 0
+    with pytest.raises(sw.SwitchingError, match="did not exhibit at the survey edition"):
+        sw.planted_retention(truth, part, datasets.load("exhibitors"), datasets.load("sectors"), ids=["E999999"])
+
+
+def test_interaction_targets_are_near_the_planted_value(sample):
+    _, truth = sample
+    out = sw.interaction_targets(truth, n_exhibitors=20_000, rng=1)
+    assert out["planted"] == -0.15
+    assert -0.25 < out["latent"] < -0.08
+    assert out["observed"] > out["latent"] - 0.05  # attenuated towards 0
+    assert abs(out["observed_without_interaction"]) < 0.08
+    assert 0.4 < out["reliability_switching_cost"] < 0.9
