@@ -1,7 +1,30 @@
-"""The Kano model (卡诺模型): the evaluation table and classification.
+"""The Kano model (卡诺模型): classification, coefficients, tests and simulation.
 
-This module holds the Kano evaluation table of Berger et al. (1993), which the
-simulator uses to generate answers and the Kano notebook uses to classify them.
+A Kano questionnaire asks two questions per attribute — *functional* ("if the
+show offers X, how do you feel?") and *dysfunctional* ("if it does not?") —
+each answered like (喜欢), must-be (理应如此), neutral (无所谓), live-with
+(能忍受) or dislike (不喜欢).  The evaluation table of Berger et al. (1993)
+maps the answer pair to a category: attractive **A** (魅力), one-dimensional
+**O** (期望), must-be **M** (必备), indifferent **I** (无差异), reverse **R**
+(反向) or questionable **Q** (可疑).
+
+This module holds the standard analysis, vectorised over respondents:
+
+* :func:`classify` — the category of each answer pair (codes or labels);
+* :func:`analyze` — one row per attribute from raw answers (long or wide):
+  counts, the mode with the M > O > A > I rule, Fong's (1996) test of the
+  top two categories, a mixed label when the lead is not significant,
+  Better/Worse (Timko, in Berger et al. 1993) with bootstrap intervals,
+  category and total strength (Lee & Newcomb 1997);
+* :func:`analyze_counts` — the same table from published category counts;
+* :func:`analyze_continuous` — DuMouchel's functional/dysfunctional scores
+  (in Berger et al. 1993), averaged per attribute;
+* :func:`segment_test` / :func:`compare_segments` — chi-square tests of the
+  category distributions between groups, with Cramér's V;
+* :func:`simulate_decisions` — how often a survey of n respondents recovers
+  the planted category, and how often Fong's test calls a mix "clear";
+* ``plot_*`` — the Better–Worse diagram, the continuous diagram, category
+  shares.
 
 References
 ----------
@@ -13,13 +36,57 @@ Berger, C., Blauth, R., Boger, D., Bolster, C., Burchill, G., DuMouchel, W.,
 Pouliot, F., Richter, R., Rubinoff, A., Shen, D., Timko, M., & Walden, D.
 (1993). Kano's methods for understanding customer-defined quality. *Center for
 Quality of Management Journal*, 2(4), 3-36.
+
+Fong, D. (1996). Using the self-stated importance questionnaire to interpret
+Kano questionnaire results. *Center for Quality of Management Journal*, 5(3),
+21-24.
+
+Lee, M. C., & Newcomb, J. F. (1997). Applying the Kano methodology to meet
+customer requirements: NASA's microgravity science program. *Quality
+Management Journal*, 4(3), 95-106.
+
+Matzler, K., Hinterhuber, H. H., Bailom, F., & Sauerwein, E. (1996). How to
+delight your customers. *Journal of Product & Brand Management*, 5(2), 6-18.
 """
 
 from __future__ import annotations
 
-import numpy as np
+import math
+import numbers
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-__all__ = ["ANSWERS", "CATEGORIES", "EVALUATION_TABLE", "classify"]
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from . import stats as _stats
+
+__all__ = [
+    "ANSWERS",
+    "CATEGORIES",
+    "CONTINUOUS_SCORES",
+    "EVALUATION_TABLE",
+    "PRIORITY",
+    "KanoInputError",
+    "analyze",
+    "analyze_continuous",
+    "analyze_counts",
+    "classify",
+    "classify_codes",
+    "compare_segments",
+    "count_categories",
+    "fong_test",
+    "plot_better_worse",
+    "plot_category_shares",
+    "plot_continuous",
+    "required_sample_size",
+    "segment_test",
+    "simulate_decisions",
+    "to_codes",
+    "to_long",
+]
 
 #: The five answer options, coded 1-5, with their Chinese labels.
 ANSWERS = {
@@ -47,45 +114,1060 @@ EVALUATION_TABLE = np.array(
     ]
 )
 
+#: The evaluation rule for ties and weak leads, most important first:
+#: M > O > A > I (Berger et al. 1993; Matzler et al. 1996), then R.  Q is
+#: never a category of an attribute (it flags a contradictory answer pair).
+PRIORITY = ("M", "O", "A", "I", "R")
 
-def classify(functional, dysfunctional) -> np.ndarray:
+#: DuMouchel's asymmetric scores (Berger et al. 1993, section IVb): answer
+#: code -> (functional score, dysfunctional score).  Positive answers weigh
+#: more than negative ones.
+CONTINUOUS_SCORES = {1: (4.0, -2.0), 2: (2.0, -1.0), 3: (0.0, 0.0), 4: (-1.0, 2.0), 5: (-2.0, 4.0)}
+
+_CAT_INDEX = {c: i for i, c in enumerate(CATEGORIES)}
+_MISSING = len(CATEGORIES)  # category index of a pair with a missing answer
+# 6 x 6 lookup on codes 0 (missing) .. 5; category index, 6 = missing
+_LOOKUP = np.full((6, 6), _MISSING, dtype=np.int8)
+_LOOKUP[1:, 1:] = np.vectorize(_CAT_INDEX.get)(EVALUATION_TABLE).astype(np.int8)
+_CAT_ARRAY = np.array([*CATEGORIES, ""], dtype=object)
+_RANKABLE = [_CAT_INDEX[c] for c in ("A", "O", "M", "I", "R")]  # Q excluded from the mode
+_PRIORITY_RANK = {c: r for r, c in enumerate(PRIORITY)}
+
+_LABELS: dict[str, int] = {}
+for _code, (_en, _zh) in ANSWERS.items():
+    _LABELS[_en.replace("-", "")] = _code
+    _LABELS[_zh] = _code
+    _LABELS[str(_code)] = _code
+
+#: The columns of the per-attribute table, in order.
+TABLE_COLUMNS = (
+    "A", "O", "M", "I", "R", "Q", "n", "n_missing", "mode", "second", "category", "rule_category",
+    "fong_difference", "fong_critical", "fong_significant", "binom_p_value",
+    "better", "better_low", "better_high", "worse", "worse_low", "worse_high",
+    "category_strength", "total_strength", "chi2", "chi2_p_value",
+)  # fmt: skip
+
+
+class KanoInputError(ValueError):
+    """Kano answers or counts that cannot be analysed; the message names what and where."""
+
+
+# --------------------------------------------------------------------------
+# Answers -> codes -> categories
+# --------------------------------------------------------------------------
+def _norm_label(text: str) -> str:
+    return "".join(text.lower().split()).replace("_", "").replace("-", "")
+
+
+def _positions_text(index: Sequence[Any], limit: int = 5) -> str:
+    shown = [x.item() if hasattr(x, "item") else x for x in list(index)[:limit]]
+    more = f" and {len(index) - limit} more" if len(index) > limit else ""
+    return f"{shown}{more}"
+
+
+def _codes_and_problems(values: Any, name: str, index: Any = None, context: Any = None) -> tuple[np.ndarray, str | None]:
+    """int8 codes (0 = missing) and, if any value is not an answer, the message."""
+    if isinstance(values, (pd.Series, pd.Index)):
+        index = values.index if index is None and isinstance(values, pd.Series) else index
+        if pd.api.types.is_bool_dtype(values.dtype) or not pd.api.types.is_numeric_dtype(values.dtype):
+            arr = values.to_numpy(dtype=object)
+        elif values.hasnans:
+            arr = values.to_numpy(dtype=float, na_value=np.nan)
+        else:
+            arr = values.to_numpy()
+    else:
+        arr = np.asarray(values)
+    if arr.ndim != 1:
+        arr = arr.ravel()
+    if arr.dtype.kind in "iu":  # fast path: plain integer codes
+        bad = (arr < 1) | (arr > 5)
+        codes = np.where(bad, 0, arr).astype(np.int8)
+    elif arr.dtype.kind == "f":
+        missing = np.isnan(arr)
+        ok = ~missing & np.isin(arr, np.arange(1, 6))
+        bad = ~missing & ~ok
+        codes = np.where(ok, arr, 0).astype(np.int8)
+    elif arr.dtype.kind == "b":
+        bad = np.ones(arr.shape, bool)
+        codes = np.zeros(arr.shape, np.int8)
+    else:
+        text = pd.Series(arr.astype(object)).astype("string").str.strip()  # NA stays NA
+        missing = (text.isna() | text.eq("")).to_numpy(dtype=bool)
+        codes = np.zeros(arr.shape, np.int8)
+        bad = np.zeros(arr.shape, bool)
+        inverse, uniques = pd.factorize(text[~missing])
+        mapped = np.zeros(len(uniques), np.int8)
+        for i, u in enumerate(uniques):  # a loop over distinct labels, not over respondents
+            key = _norm_label(str(u))
+            if key.endswith(".0") and key[:-2].isdigit():
+                key = key[:-2]
+            mapped[i] = _LABELS.get(key, 0)
+        codes[~missing] = mapped[inverse]
+        bad[~missing] = mapped[inverse] == 0
+    if not bad.any():
+        return codes, None
+    pos = np.flatnonzero(bad)
+    where = "positions" if index is None else "rows"
+    labels = pos if index is None else np.asarray(index)[pos]
+    vals = [v.item() if hasattr(v, "item") else v for v in arr[pos[:5]]]
+    text = f"{name} answers must be codes 1-5; {pos.size} are not, at {where} {_positions_text(labels)} (values {vals})"
+    if context is not None:
+        attrs = pd.unique(np.asarray(context)[pos])
+        text += f" for attribute(s) {_positions_text(list(attrs))}"
+    return codes, text + f" (labels are accepted too: {_allowed_labels()})"
+
+
+def _allowed_labels() -> str:
+    return ", ".join(f"{en}/{zh}" for en, zh in ANSWERS.values())
+
+
+def to_codes(values: Any, *, name: str = "answers") -> np.ndarray:
+    """Kano answers as int8 codes 1-5, with 0 for a missing answer.
+
+    Parameters
+    ----------
+    values : array-like or Series
+        Codes 1-5 (int, float or text), English labels (``like``,
+        ``must-be``, ``neutral``, ``live-with``, ``dislike``; case, spaces,
+        hyphens and underscores do not matter) or Chinese labels (喜欢, 理应如此, 无所谓,
+        能忍受, 不喜欢).  ``None``, NaN, ``pd.NA`` and ``""`` are missing.
+    name : str, default "answers"
+        Named in the error message.
+
+    Returns
+    -------
+    numpy.ndarray of int8
+
+    Raises
+    ------
+    KanoInputError
+        Naming the positions (or Series index labels) and values that are
+        neither a code nor a label.
+
+    Examples
+    --------
+    >>> to_codes(["like", "理应如此", 3, None, "Live with"]).tolist()
+    [1, 2, 3, 0, 4]
+    """
+    codes, problem = _codes_and_problems(values, name)
+    if problem:
+        raise KanoInputError(problem)
+    return codes
+
+
+def classify_codes(functional: np.ndarray, dysfunctional: np.ndarray) -> np.ndarray:
+    """Category index per pair from int codes 0-5 (0 missing); the fast path.
+
+    Returns int8 indices into :data:`CATEGORIES`, with 6 for a pair with a
+    missing answer.  Works on arrays of any (equal) shape; no checks.
+    """
+    return _LOOKUP[functional, dysfunctional]
+
+
+def classify(functional: Any, dysfunctional: Any) -> np.ndarray:
     """Kano category of each (functional, dysfunctional) answer pair.
 
     Parameters
     ----------
-    functional, dysfunctional : array-like of int
-        Answers coded 1 (like), 2 (must-be), 3 (neutral), 4 (live-with),
-        5 (dislike); equal lengths.
+    functional, dysfunctional : array-like
+        Answers as codes 1 (like), 2 (must-be), 3 (neutral), 4 (live-with),
+        5 (dislike), or their English or Chinese labels (see
+        :func:`to_codes`); equal lengths.
 
     Returns
     -------
     numpy.ndarray of str
-        One of ``A, O, M, I, R, Q`` per pair (:data:`EVALUATION_TABLE`).
+        One of ``A, O, M, I, R, Q`` per pair (:data:`EVALUATION_TABLE`), and
+        ``""`` where an answer is missing.
 
     Raises
     ------
-    ValueError
-        If the lengths differ or a code is outside 1-5 (the message names the
-        positions).
+    KanoInputError
+        If the lengths differ or an answer is neither a code 1-5 nor a label
+        (the message names the positions and values).
+
+    Notes
+    -----
+    Tested cell by cell against the evaluation table of Berger et al.
+    (1993).
 
     Examples
     --------
     >>> classify([1, 1, 3, 2], [5, 3, 5, 3]).tolist()
     ['O', 'A', 'M', 'I']
+    >>> classify(["喜欢", "like"], ["不喜欢", None]).tolist()
+    ['O', '']
     """
-    f = np.asarray(functional)
-    d = np.asarray(dysfunctional)
-    if f.shape != d.shape:
-        raise ValueError(f"functional and dysfunctional must have the same length (got {f.shape} and {d.shape})")
-    problems = []
-    for name, x in (("functional", f), ("dysfunctional", d)):
-        bad = ~np.isin(x, np.arange(1, 6))
-        if bad.any():
-            pos = np.flatnonzero(bad)
-            problems.append(
-                f"{name} answers must be codes 1-5; {pos.size} are not, at positions "
-                f"{pos[:5].tolist()} (values {x[pos[:5]].tolist()})"
-            )
+    f = np.asarray(functional, dtype=object) if not isinstance(functional, (pd.Series, np.ndarray)) else functional
+    d = np.asarray(dysfunctional, dtype=object) if not isinstance(dysfunctional, (pd.Series, np.ndarray)) else dysfunctional
+    if np.shape(f) != np.shape(d):
+        raise KanoInputError(
+            f"functional and dysfunctional must have the same length (got {np.shape(f)} and {np.shape(d)})"
+        )
+    fc, fp = _codes_and_problems(_intlike(f), "functional")
+    dc, dp = _codes_and_problems(_intlike(d), "dysfunctional")
+    problems = [p for p in (fp, dp) if p]
     if problems:
-        raise ValueError("; ".join(problems))
-    return EVALUATION_TABLE[f.astype(int) - 1, d.astype(int) - 1]
+        raise KanoInputError("; ".join(problems))
+    out = _CAT_ARRAY[classify_codes(fc, dc)].astype(str)
+    return out.reshape(np.shape(f))
+
+
+def _intlike(values: Any) -> Any:
+    """An object array of plain ints as an int array (keeps the fast path and the values shown)."""
+    if isinstance(values, np.ndarray) and values.dtype == object and values.size:
+        if all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in values.ravel()):
+            return values.astype(np.int64)
+    return values
+
+
+# --------------------------------------------------------------------------
+# Data layouts
+# --------------------------------------------------------------------------
+def _check_columns(data: Any, columns: Mapping[str, str | None], what: str) -> None:
+    if not isinstance(data, pd.DataFrame):
+        raise KanoInputError(f"{what} must be a pandas DataFrame (got {type(data).__name__})")
+    missing = [f"{role}={col!r}" for role, col in columns.items() if col is not None and col not in data.columns]
+    if missing:
+        raise KanoInputError(
+            f"{what}: missing column(s) {', '.join(missing)}; the data has: {', '.join(map(str, data.columns))}"
+        )
+
+
+def to_long(
+    wide: pd.DataFrame,
+    *,
+    suffixes: tuple[str, str] = ("_functional", "_dysfunctional"),
+    pairs: Mapping[str, tuple[str, str]] | None = None,
+    respondent: str | None = None,
+    keep: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Wide Kano answers (one column pair per attribute) in long format.
+
+    Parameters
+    ----------
+    wide : DataFrame
+        One row per respondent.  Not modified.
+    suffixes : (str, str), default ("_functional", "_dysfunctional")
+        The column pair of attribute ``x`` is ``x + suffixes[0]`` and
+        ``x + suffixes[1]``; used when ``pairs`` is None.
+    pairs : mapping, optional
+        ``attribute -> (functional column, dysfunctional column)``.
+    respondent : str, optional
+        Column identifying the respondent; default the row index.
+    keep : sequence of str
+        Further columns to repeat on every row (e.g. ``"segment"``).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``respondent, attribute, functional, dysfunctional`` plus
+        ``keep``; one row per respondent and attribute.
+
+    Raises
+    ------
+    KanoInputError
+        When a column is missing, an attribute has only one of its two
+        columns, or no pair is found.
+
+    Examples
+    --------
+    >>> w = pd.DataFrame({"wifi_functional": [1, 2], "wifi_dysfunctional": [5, 5]})
+    >>> to_long(w)[["attribute", "functional", "dysfunctional"]].values.tolist()
+    [['wifi', 1, 5], ['wifi', 2, 5]]
+    """
+    _check_columns(wide, {"respondent": respondent, **{f"keep[{i}]": c for i, c in enumerate(keep)}}, "wide data")
+    if pairs is None:
+        f_suf, d_suf = suffixes
+        f_attrs = [c[: -len(f_suf)] for c in map(str, wide.columns) if c.endswith(f_suf)]
+        d_attrs = [c[: -len(d_suf)] for c in map(str, wide.columns) if c.endswith(d_suf)]
+        lonely = sorted(set(f_attrs) ^ set(d_attrs))
+        if lonely:
+            raise KanoInputError(
+                f"wide data: attribute(s) {lonely} have only one of the columns '<attribute>{f_suf}' and '<attribute>{d_suf}'"
+            )
+        if not f_attrs:
+            raise KanoInputError(
+                f"wide data: no column pairs '<attribute>{f_suf}' / '<attribute>{d_suf}' found; columns: {list(wide.columns)}"
+            )
+        pairs = {a: (a + f_suf, a + d_suf) for a in f_attrs}
+    cols = [c for fd in pairs.values() for c in fd]
+    _check_columns(wide, {f"pairs column {c!r}": c for c in cols}, "wide data")
+    n, k = len(wide), len(pairs)
+    resp = wide[respondent].to_numpy() if respondent else wide.index.to_numpy()
+    out = {
+        "respondent": np.repeat(resp, k),
+        "attribute": np.tile(np.array(list(pairs), dtype=object), n),
+        "functional": np.column_stack([wide[f].to_numpy(dtype=object) for f, _ in pairs.values()]).ravel(),
+        "dysfunctional": np.column_stack([wide[d].to_numpy(dtype=object) for _, d in pairs.values()]).ravel(),
+    }
+    for col in keep:
+        out[col] = np.repeat(wide[col].to_numpy(), k)
+    long = pd.DataFrame(out)
+    for col in ("functional", "dysfunctional"):
+        converted = pd.to_numeric(long[col], errors="coerce")
+        if converted.notna().sum() == long[col].notna().sum():
+            long[col] = converted.astype("Int64")
+    return long
+
+
+def _group_codes(data: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, pd.Index | pd.MultiIndex]:
+    if len(keys) == 1:
+        codes, uniques = pd.factorize(data[keys[0]], sort=True)
+        return codes, pd.Index(uniques, name=keys[0])
+    mi = pd.MultiIndex.from_frame(data[keys])
+    codes, uniques = pd.factorize(mi, sort=True)
+    return codes, pd.MultiIndex.from_tuples(list(uniques), names=keys)
+
+
+def count_categories(
+    functional: np.ndarray, dysfunctional: np.ndarray, groups: np.ndarray, n_groups: int
+) -> np.ndarray:
+    """Category counts per group from codes: an ``(n_groups, 7)`` int64 array.
+
+    Columns are A, O, M, I, R, Q and the pairs with a missing answer.
+    ``functional``/``dysfunctional`` are int codes 0-5 (0 missing), ``groups``
+    ints ``0 .. n_groups - 1``; all of one shape.  One ``bincount``: no loop.
+    """
+    cat = classify_codes(functional, dysfunctional).astype(np.int64)
+    flat = groups.astype(np.int64) * (_MISSING + 1) + cat
+    return np.bincount(flat.ravel(), minlength=n_groups * (_MISSING + 1)).reshape(n_groups, _MISSING + 1)
+
+
+def _long_counts(
+    data: pd.DataFrame, *, attribute: str, functional: str, dysfunctional: str, by: list[str]
+) -> tuple[pd.DataFrame, np.ndarray, pd.Index]:
+    _check_columns(
+        data,
+        {"attribute": attribute, "functional": functional, "dysfunctional": dysfunctional,
+         **{f"by[{i}]": b for i, b in enumerate(by)}},
+        "Kano answers",
+    )  # fmt: skip
+    if len(data) == 0:
+        raise KanoInputError("Kano answers: the data has no rows")
+    keys = [*by, attribute]
+    problems = []
+    codes = {}
+    for role, col in (("functional", functional), ("dysfunctional", dysfunctional)):
+        codes[role], problem = _codes_and_problems(data[col], f"column {col!r}:", index=data.index, context=data[attribute])
+        if problem:
+            problems.append(problem)
+    null_keys = [k for k in keys if data[k].isna().any()]
+    for k in null_keys:
+        rows = data.index[data[k].isna().to_numpy()]
+        problems.append(f"column {k!r} is empty at rows {_positions_text(rows)}")
+    if problems:
+        raise KanoInputError("; ".join(problems))
+    group, index = _group_codes(data, keys)
+    counts = count_categories(codes["functional"], codes["dysfunctional"], group, len(index))
+    empty = np.flatnonzero(counts[:, :_MISSING].sum(axis=1) == 0)
+    if empty.size:
+        parts = []
+        for g in empty[:5]:
+            rows = data.index[group == g]
+            parts.append(f"{index[g]!r} ({rows.size} rows: {_positions_text(rows)})")
+        raise KanoInputError(
+            "no valid answer pair (both answers given) for attribute(s) "
+            + "; ".join(parts)
+            + (f" and {empty.size - 5} more" if empty.size > 5 else "")
+        )
+    table = pd.DataFrame(counts[:, :_MISSING], index=index, columns=list(CATEGORIES))
+    return table, counts[:, _MISSING], index
+
+
+# --------------------------------------------------------------------------
+# The per-attribute table
+# --------------------------------------------------------------------------
+def fong_test(a: Any, b: Any, n: Any, *, z: float = 1.65) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fong's (1996) test: do the two most frequent categories really differ?
+
+    Parameters
+    ----------
+    a, b : int or array-like
+        Counts of the most and second most frequent category.
+    n : int or array-like
+        All answers of the attribute (A + O + M + I + R + Q).
+    z : float, default 1.65
+        Fong's critical value.
+
+    Returns
+    -------
+    difference, critical, significant : numpy.ndarray
+        :math:`|a - b|`, the right-hand side below, and whether
+        ``difference >= critical`` (a "clear" category).
+
+    Notes
+    -----
+    The lead is *not* significant when
+
+    .. math:: |a - b| < 1.65 \\sqrt{\\frac{(a + b)(2n - a - b)}{2n}}.
+
+    Under :math:`p_a = p_b = p` the variance of :math:`N_a - N_b` is
+    :math:`2np`, whereas Fong's expression estimates :math:`2np(1 - p)`;
+    the test therefore calls a tie "clear" more often than the nominal 10%
+    when :math:`p` is large (the notebook shows it by simulation).  The
+    exact conditional binomial test is in :func:`analyze`
+    (``binom_p_value``).  Tested against the values of the R package
+    stp25kano (README table).
+    """
+    a, b, n = (np.asarray(x, dtype=float) for x in (a, b, n))
+    diff = np.abs(a - b)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        critical = z * np.sqrt((a + b) * (2 * n - a - b) / (2 * n))
+    return diff, critical, diff >= critical
+
+
+def _ranked(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (into CATEGORIES) of the first and second category: count, then M > O > A > I > R."""
+    rankable = counts[:, _RANKABLE]
+    prio = np.array([_PRIORITY_RANK[CATEGORIES[i]] for i in _RANKABLE])
+    key = rankable.astype(float) * 8 + (len(PRIORITY) - prio)  # counts are integers
+    order = np.argsort(-key, axis=1, kind="stable")
+    rank_idx = np.asarray(_RANKABLE)
+    return rank_idx[order[:, 0]], rank_idx[order[:, 1]]
+
+
+def _table_from_counts(counts: pd.DataFrame, n_missing: np.ndarray, fong_z: float) -> pd.DataFrame:
+    c = counts[list(CATEGORIES)].to_numpy(dtype=np.int64)
+    A, O, M, I, R, Q = (c[:, i].astype(float) for i in range(6))
+    n = c.sum(axis=1).astype(float)
+    base = A + O + M + I
+    first, second = _ranked(c)
+    rows = np.arange(len(c))
+    a, b = c[rows, first], c[rows, second]
+    diff, critical, significant = fong_test(a, b, n, z=fong_z)
+    cats = np.asarray(CATEGORIES)
+    mode, runner = cats[first], cats[second]
+    prio = np.vectorize(_PRIORITY_RANK.get)
+    lead_first = prio(mode) <= prio(runner)
+    x = np.where(lead_first, mode, runner)
+    y = np.where(lead_first, runner, mode)
+    category = np.where(significant, mode, np.char.add(np.char.add(x.astype(str), "/"), y.astype(str)))
+    rule = np.where(significant, mode, x)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        better = (A + O) / base
+        worse = -(O + M) / base
+        expected = base / 4
+        chi2 = ((np.column_stack([A, O, M, I]) - expected[:, None]) ** 2 / expected[:, None]).sum(axis=1)
+    chi2 = np.where(base > 0, chi2, np.nan)
+    binom_p = np.minimum(1.0, 2 * sps.binom.cdf(np.minimum(a, b), a + b, 0.5))
+    binom_p = np.where(a + b > 0, binom_p, np.nan)
+    out = pd.DataFrame(c, index=counts.index, columns=list(CATEGORIES))
+    out["n"] = n.astype(np.int64)
+    out["n_missing"] = np.asarray(n_missing, dtype=np.int64)
+    out["mode"] = mode
+    out["second"] = runner
+    out["category"] = category
+    out["rule_category"] = rule
+    out["fong_difference"] = diff
+    out["fong_critical"] = critical
+    out["fong_significant"] = significant
+    out["binom_p_value"] = binom_p
+    out["better"] = better
+    out["better_low"] = np.nan
+    out["better_high"] = np.nan
+    out["worse"] = worse
+    out["worse_low"] = np.nan
+    out["worse_high"] = np.nan
+    out["category_strength"] = (a - b) / n
+    out["total_strength"] = (A + O + M) / n
+    out["chi2"] = chi2
+    out["chi2_p_value"] = sps.chi2.sf(chi2, 3)
+    return out[list(TABLE_COLUMNS)]
+
+
+def _bootstrap(table: pd.DataFrame, n_boot: int, confidence: float, rng: np.random.Generator) -> None:
+    """Percentile intervals of Better and Worse, in place (multinomial resampling)."""
+    c = table[list(CATEGORIES)].to_numpy(dtype=np.int64)
+    n = c.sum(axis=1)
+    p = c / n[:, None]
+    draws = rng.multinomial(n, p, size=(n_boot, len(c)))  # (n_boot, groups, 6)
+    A, O, M, I = (draws[..., _CAT_INDEX[k]].astype(float) for k in "AOMI")
+    base = A + O + M + I
+    with np.errstate(invalid="ignore", divide="ignore"):
+        better = np.where(base > 0, (A + O) / base, np.nan)
+        worse = np.where(base > 0, -(O + M) / base, np.nan)
+    q = [50 * (1 - confidence), 50 * (1 + confidence)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a group without A/O/M/I answers: NaN
+        bl, bh = np.nanpercentile(better, q, axis=0)
+        wl, wh = np.nanpercentile(worse, q, axis=0)
+    table["better_low"], table["better_high"] = bl, bh
+    table["worse_low"], table["worse_high"] = wl, wh
+
+
+def _check_options(n_boot: Any, confidence: Any, fong_z: Any) -> None:
+    problems = []
+    if isinstance(n_boot, bool) or not isinstance(n_boot, numbers.Integral) or n_boot < 0:
+        problems.append(f"'n_boot' must be a whole number >= 0 (got {n_boot!r})")
+    if isinstance(confidence, bool) or not isinstance(confidence, numbers.Real) or not 0 < confidence < 1:
+        problems.append(f"'confidence' must be > 0 and < 1 (got {confidence!r})")
+    if isinstance(fong_z, bool) or not isinstance(fong_z, numbers.Real) or not fong_z > 0:
+        problems.append(f"'fong_z' must be a number > 0 (got {fong_z!r})")
+    if problems:
+        raise KanoInputError("; ".join(problems))
+
+
+def analyze(
+    data: pd.DataFrame,
+    *,
+    attribute: str = "attribute",
+    functional: str = "functional",
+    dysfunctional: str = "dysfunctional",
+    by: str | Sequence[str] | None = None,
+    layout: str = "auto",
+    suffixes: tuple[str, str] = ("_functional", "_dysfunctional"),
+    n_boot: int = 2000,
+    confidence: float = 0.95,
+    fong_z: float = 1.65,
+    rng: int | np.random.Generator | None = None,
+) -> pd.DataFrame:
+    """The Kano table: one row per attribute (and per ``by`` group) from raw answers.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Answers, not modified.  *Long*: one row per respondent and
+        attribute, with columns ``attribute``, ``functional`` and
+        ``dysfunctional`` (as the ``kano`` table).  *Wide*: one row per
+        respondent and a column pair per attribute named by ``suffixes``
+        (see :func:`to_long`).  Answers are codes 1-5 or labels, English or
+        Chinese (:func:`to_codes`); missing answers are allowed.
+    attribute, functional, dysfunctional : str
+        Column names (long layout).
+    by : str or list of str, optional
+        Further grouping columns, e.g. ``"segment"`` or ``"edition"``; they
+        lead the index.
+    layout : {"auto", "long", "wide"}, default "auto"
+        ``"auto"`` is long when the ``functional`` column exists, else wide.
+    suffixes : (str, str)
+        Column suffixes of the wide layout.
+    n_boot : int, default 2000
+        Bootstrap resamples for the Better/Worse intervals (0: none).
+    confidence : float, default 0.95
+        Level of the bootstrap intervals.
+    fong_z : float, default 1.65
+        Critical value of Fong's test.
+    rng : int, Generator or None
+        Seed of the bootstrap.
+
+    Returns
+    -------
+    DataFrame
+        Index: ``by`` columns and the attribute.  Columns
+        (:data:`TABLE_COLUMNS`): the counts ``A, O, M, I, R, Q``; ``n``
+        (valid pairs) and ``n_missing`` (pairs dropped because an answer was
+        missing — reported, never silently dropped); ``mode`` and ``second``
+        (most and second most frequent of A, O, M, I, R; ties broken by
+        :data:`PRIORITY`); ``category`` (the mode when Fong's test is
+        significant, else the mixed label ``"x/y"`` of the top two in
+        :data:`PRIORITY` order, e.g. ``"O/A"``); ``rule_category`` (the mode,
+        or ``x`` of a mixed label: the M > O > A > I rule for weak leads);
+        ``fong_difference``, ``fong_critical``, ``fong_significant``;
+        ``binom_p_value`` (exact two-sided binomial test of the top two
+        given their sum); ``better``, ``worse`` with percentile bootstrap
+        limits ``*_low``/``*_high``; ``category_strength``,
+        ``total_strength``; ``chi2``, ``chi2_p_value`` (goodness of fit of
+        A, O, M, I to equal shares, df 3).  ``attrs["n_missing"]`` holds the
+        total number of dropped pairs.
+
+    Raises
+    ------
+    KanoInputError
+        Missing columns; answers that are neither codes 1-5 nor labels (rows
+        and attributes named); empty attribute names; an attribute with no
+        valid answer pair (named, with its rows).
+
+    Notes
+    -----
+    .. math::
+        \\text{Better} = \\frac{A + O}{A + O + M + I},\\qquad
+        \\text{Worse} = -\\frac{O + M}{A + O + M + I}
+
+    (Timko, in Berger et al. 1993).  Category strength is the share of the
+    first minus that of the second category; total strength the share of A +
+    O + M (Lee & Newcomb 1997); shares are of ``n``.  Fong's test: see
+    :func:`fong_test`.
+
+    The bootstrap resamples respondents of each attribute with replacement.
+    Resampling n rows from the observed pairs gives category counts that are
+    exactly multinomial(n, observed shares), so the counts are drawn directly
+    — the same distribution as row resampling, at a cost independent of n.
+
+    Tested against the values of the R package stp25kano (README table:
+    counts, CS+, CS-, total and category strength, Fong's test, chi-square)
+    and against hand computation from the definitions.
+
+    Examples
+    --------
+    >>> answers = pd.DataFrame({"attribute": ["wifi"] * 4 + ["bus"] * 4,
+    ...                         "functional": [1, 1, 2, 1, 3, 3, 1, 3],
+    ...                         "dysfunctional": [5, 5, 5, 5, 3, 3, 3, 4]})
+    >>> t = analyze(answers, n_boot=0)
+    >>> t[["A", "O", "M", "I"]].to_dict("index")
+    {'bus': {'A': 1, 'O': 0, 'M': 0, 'I': 3}, 'wifi': {'A': 0, 'O': 3, 'M': 1, 'I': 0}}
+    >>> t["category"].tolist(), t["better"].tolist(), t["worse"].tolist()
+    (['A/I', 'M/O'], [0.25, 0.75], [-0.0, -1.0])
+
+    Four answers are too few for Fong's test to call the lead clear: the
+    mixed labels put the category of the M > O > A > I rule first.
+    """
+    _check_options(n_boot, confidence, fong_z)
+    by_list = [by] if isinstance(by, str) else list(by or [])
+    if layout not in ("auto", "long", "wide"):
+        raise KanoInputError(f"'layout' must be 'auto', 'long' or 'wide' (got {layout!r})")
+    if not isinstance(data, pd.DataFrame):
+        raise KanoInputError(f"Kano answers must be a pandas DataFrame (got {type(data).__name__})")
+    if layout == "wide" or (layout == "auto" and functional not in data.columns):
+        data = to_long(data, suffixes=suffixes, keep=by_list)
+        attribute, functional, dysfunctional = "attribute", "functional", "dysfunctional"
+    counts, n_missing, _ = _long_counts(
+        data, attribute=attribute, functional=functional, dysfunctional=dysfunctional, by=by_list
+    )
+    table = _table_from_counts(counts, n_missing, fong_z)
+    if n_boot:
+        _bootstrap(table, n_boot, confidence, np.random.default_rng(rng))
+    table.attrs["n_missing"] = int(np.sum(n_missing))
+    table.attrs["confidence"] = float(confidence)
+    return table
+
+
+def analyze_counts(counts: pd.DataFrame, *, fong_z: float = 1.65) -> pd.DataFrame:
+    """The Kano table from category counts (e.g. typed from a paper).
+
+    Parameters
+    ----------
+    counts : DataFrame
+        Index: attribute; columns ``A, O, M, I, R, Q`` (non-negative whole
+        numbers; other columns are ignored).  Not modified.
+    fong_z : float, default 1.65
+        Critical value of Fong's test.
+
+    Returns
+    -------
+    DataFrame
+        As :func:`analyze`; the bootstrap limits are NaN (counts alone give
+        no respondents to resample) and ``n_missing`` is 0.
+
+    Raises
+    ------
+    KanoInputError
+        Missing category columns, or counts that are negative, not whole
+        numbers, or all zero for an attribute (named).
+
+    Notes
+    -----
+    Tested against the table published by the R package stp25kano.
+
+    Examples
+    --------
+    >>> t = analyze_counts(pd.DataFrame({"A": [45], "O": [123], "M": [95], "I": [33], "R": [0], "Q": [0]},
+    ...                                 index=["Service app"]))
+    >>> print(f"{t['better'].iloc[0]:.3f} {t['worse'].iloc[0]:.3f} {t['category'].iloc[0]}")
+    0.568 -0.736 O
+    """
+    _check_options(0, 0.5, fong_z)
+    _check_columns(counts, {c: c for c in CATEGORIES}, "Kano counts")
+    values = counts[list(CATEGORIES)].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    problems = []
+    bad = ~np.isfinite(values) | (values < 0) | (values != np.round(values))
+    for r, j in zip(*np.nonzero(bad)):
+        problems.append(f"{counts.index[r]!r} {CATEGORIES[j]} = {counts.iloc[r][CATEGORIES[j]]!r}")
+    if problems:
+        raise KanoInputError(
+            "Kano counts must be non-negative whole numbers; got " + ", ".join(problems[:10])
+            + (f" and {len(problems) - 10} more" if len(problems) > 10 else "")
+        )
+    zero = np.flatnonzero(values.sum(axis=1) == 0)
+    if zero.size:
+        raise KanoInputError(f"Kano counts: attribute(s) {[counts.index[i] for i in zero]} have no answers (all counts 0)")
+    table = pd.DataFrame(values.astype(np.int64), index=counts.index, columns=list(CATEGORIES))
+    out = _table_from_counts(table, np.zeros(len(table), np.int64), fong_z)
+    out.attrs["n_missing"] = 0
+    return out
+
+
+# --------------------------------------------------------------------------
+# Continuous analysis (DuMouchel)
+# --------------------------------------------------------------------------
+def analyze_continuous(
+    data: pd.DataFrame,
+    *,
+    attribute: str = "attribute",
+    functional: str = "functional",
+    dysfunctional: str = "dysfunctional",
+    by: str | Sequence[str] | None = None,
+    drop_rq: bool = True,
+    threshold: float = 2.0,
+) -> pd.DataFrame:
+    """DuMouchel's continuous Kano analysis: mean functional and dysfunctional scores.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long answers as for :func:`analyze` (wide data: :func:`to_long` first).
+    attribute, functional, dysfunctional : str
+        Column names.
+    by : str or list of str, optional
+        Further grouping columns.
+    drop_rq : bool, default True
+        Leave out pairs classified R or Q before averaging (their scores
+        point the other way or contradict themselves).
+    threshold : float, default 2.0
+        Boundary of the quadrants on both axes.
+
+    Returns
+    -------
+    DataFrame
+        One row per attribute: ``n`` (pairs averaged), ``n_dropped_rq``,
+        ``n_missing``, ``functional_mean``, ``functional_sd``,
+        ``dysfunctional_mean``, ``dysfunctional_sd``, their standard errors
+        ``functional_se``, ``dysfunctional_se``, and ``quadrant``: O when both
+        means reach ``threshold``, A when only the functional one does, M
+        when only the dysfunctional one does, else I.
+
+    Notes
+    -----
+    The scores (Berger et al. 1993, section IV, DuMouchel's scale) are,
+    for like / must-be / neutral / live-with / dislike,
+    functional 4, 2, 0, −1, −2 and dysfunctional −2, −1, 0, 2, 4
+    (:data:`CONTINUOUS_SCORES`): "dislike" when the attribute is absent is
+    the strongest dissatisfaction.  In the diagram, the dysfunctional mean
+    is on the x axis and the functional mean on the y axis.  The quadrant
+    boundary at 2 is the middle of the positive range 0–4.  Tested against
+    hand computation from the published scale.
+
+    Examples
+    --------
+    >>> answers = pd.DataFrame({"attribute": ["wifi"] * 3, "functional": [1, 2, 1],
+    ...                         "dysfunctional": [5, 5, 3]})
+    >>> c = analyze_continuous(answers)
+    >>> print(f"{c.loc['wifi', 'functional_mean']:.3f} {c.loc['wifi', 'dysfunctional_mean']:.3f} {c.loc['wifi', 'quadrant']}")
+    3.333 2.667 O
+    """
+    by_list = [by] if isinstance(by, str) else list(by or [])
+    _check_columns(
+        data,
+        {"attribute": attribute, "functional": functional, "dysfunctional": dysfunctional,
+         **{f"by[{i}]": b for i, b in enumerate(by_list)}},
+        "Kano answers",
+    )  # fmt: skip
+    _long_counts(data, attribute=attribute, functional=functional, dysfunctional=dysfunctional, by=by_list)  # checks
+    fc = to_codes(data[functional], name=f"column {functional!r}:")
+    dc = to_codes(data[dysfunctional], name=f"column {dysfunctional!r}:")
+    cat = classify_codes(fc, dc)
+    fscore = np.array([np.nan] + [CONTINUOUS_SCORES[k][0] for k in range(1, 6)])[fc]
+    dscore = np.array([np.nan] + [CONTINUOUS_SCORES[k][1] for k in range(1, 6)])[dc]
+    missing = cat == _MISSING
+    rq = np.isin(cat, [_CAT_INDEX["R"], _CAT_INDEX["Q"]])
+    use = ~missing & ~(rq if drop_rq else False)
+    keys = [*by_list, attribute]
+    frame = pd.DataFrame({"f": np.where(use, fscore, np.nan), "d": np.where(use, dscore, np.nan),
+                          "missing": missing, "rq": rq & drop_rq})  # fmt: skip
+    for k in keys:
+        frame[k] = data[k].to_numpy()
+    g = frame.groupby(keys, sort=True)
+    out = pd.DataFrame(
+        {
+            "n": g["f"].count(),
+            "n_dropped_rq": g["rq"].sum().astype(np.int64),
+            "n_missing": g["missing"].sum().astype(np.int64),
+            "functional_mean": g["f"].mean(),
+            "functional_sd": g["f"].std(ddof=1),
+            "dysfunctional_mean": g["d"].mean(),
+            "dysfunctional_sd": g["d"].std(ddof=1),
+        }
+    )
+    empty = out.index[out["n"] == 0]
+    if len(empty):
+        raise KanoInputError(f"attribute(s) {list(empty)} have no answer pairs left after dropping R and Q")
+    out["functional_se"] = out["functional_sd"] / np.sqrt(out["n"])
+    out["dysfunctional_se"] = out["dysfunctional_sd"] / np.sqrt(out["n"])
+    hi_f = out["functional_mean"] >= threshold
+    hi_d = out["dysfunctional_mean"] >= threshold
+    out["quadrant"] = np.select([hi_f & hi_d, hi_f, hi_d], ["O", "A", "M"], "I")
+    return out
+
+
+# --------------------------------------------------------------------------
+# Segments
+# --------------------------------------------------------------------------
+def segment_test(
+    data: pd.DataFrame,
+    attribute_name: Any,
+    *,
+    group: str = "segment",
+    attribute: str = "attribute",
+    functional: str = "functional",
+    dysfunctional: str = "dysfunctional",
+    categories: Sequence[str] = ("A", "O", "M", "I", "R", "Q"),
+    confidence: float = 0.95,
+) -> _stats.TestResult:
+    """Do groups differ in the category distribution of one attribute?
+
+    Chi-square test of independence of ``group`` × category on the answer
+    pairs of ``attribute_name`` (pairs with a missing answer are left out),
+    through :func:`crm_lab.stats.chi_square`: bias-corrected Cramér's V with
+    its interval, and a ``UserWarning`` when more than 20% of the expected
+    counts are below 5.  Categories no group uses are dropped from the
+    table.  ``extra`` holds the table (``counts``) and the groups.
+
+    Raises
+    ------
+    KanoInputError
+        Unknown attribute, or fewer than two groups with answers.
+    """
+    _check_columns(data, {"group": group, "attribute": attribute}, "Kano answers")
+    sub = data[data[attribute] == attribute_name]
+    if sub.empty:
+        known = sorted(map(str, pd.unique(data[attribute])))
+        raise KanoInputError(f"attribute {attribute_name!r} not in column {attribute!r} (known: {known})")
+    counts, n_missing, _ = _long_counts(sub, attribute=group, functional=functional, dysfunctional=dysfunctional, by=[])
+    table = counts[[c for c in categories if counts[c].sum() > 0]]
+    if len(table) < 2 or table.shape[1] < 2:
+        raise KanoInputError(
+            f"attribute {attribute_name!r}: need at least two {group!r} groups and two categories with answers "
+            f"(got groups {list(table.index)} and categories {list(table.columns)})"
+        )
+    res = _stats.chi_square(table, confidence=confidence)
+    extra = dict(res.extra, counts={str(k): {c: int(v) for c, v in row.items()} for k, row in table.iterrows()},
+                 attribute=str(attribute_name), n_missing=int(n_missing.sum()))  # fmt: skip
+    return _stats.TestResult(**{**res.__dict__, "extra": extra, "test": f"{res.test} ({attribute_name}: {group} × category)"})
+
+
+def compare_segments(
+    data: pd.DataFrame,
+    *,
+    group: str = "segment",
+    attribute: str = "attribute",
+    functional: str = "functional",
+    dysfunctional: str = "dysfunctional",
+    categories: Sequence[str] = ("A", "O", "M", "I", "R", "Q"),
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """:func:`segment_test` for every attribute, as one table.
+
+    Returns
+    -------
+    DataFrame
+        Index attribute; columns ``chi2, df, p_value, p_holm`` (Holm's
+        step-down adjustment over the attributes), ``cramers_v``
+        (bias-corrected), ``ci_low, ci_high``, ``cramers_v_classic``, ``n``,
+        ``expected_below_5``, ``small_expected`` (more than 20% of expected
+        counts below 5: read the test with care) and ``report``.
+
+    Warns
+    -----
+    UserWarning
+        Once, naming the attributes with small expected counts.
+    """
+    _check_columns(data, {"group": group, "attribute": attribute}, "Kano answers")
+    rows, small = {}, []
+    for name in sorted(pd.unique(data[attribute]), key=str):  # a loop over attributes, not respondents
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = segment_test(data, name, group=group, attribute=attribute, functional=functional,
+                               dysfunctional=dysfunctional, categories=categories, confidence=confidence)  # fmt: skip
+        flagged = any("expected counts" in str(w.message) for w in caught)
+        if flagged:
+            small.append(name)
+        rows[name] = {
+            "chi2": res.statistic, "df": res.df, "p_value": res.p_value, "cramers_v": res.estimate,
+            "ci_low": res.ci_low, "ci_high": res.ci_high, "cramers_v_classic": res.extra["cramers_v"],
+            "n": res.n, "expected_below_5": res.extra["expected_below_5"], "small_expected": flagged,
+            "report": res.report(),
+        }  # fmt: skip
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = attribute
+    out.insert(3, "p_holm", _holm(out["p_value"].to_numpy()))
+    if small:
+        warnings.warn(
+            f"compare_segments: more than 20% of expected counts are below 5 for {len(small)} attribute(s) "
+            f"{small}; their chi-square p-values may be inaccurate (Cochran 1954)",
+            UserWarning,
+            stacklevel=2,
+        )
+    return out
+
+
+def _holm(p: np.ndarray) -> np.ndarray:
+    """Holm (1979) step-down adjusted p-values."""
+    order = np.argsort(p)
+    m = p.size
+    adj = np.maximum.accumulate((m - np.arange(m)) * p[order])
+    out = np.empty(m)
+    out[order] = np.minimum(adj, 1.0)
+    return out
+
+
+# --------------------------------------------------------------------------
+# Simulation: recovery of the planted category, Fong's false "clear" calls
+# --------------------------------------------------------------------------
+def _true_label(shares: np.ndarray, tol: float = 1e-9) -> str:
+    """The planted single category, or a mixed label when the top two tie."""
+    top = np.argsort(-shares[_RANKABLE], kind="stable")
+    first, second = (CATEGORIES[_RANKABLE[i]] for i in top[:2])
+    if abs(shares[_RANKABLE][top[0]] - shares[_RANKABLE][top[1]]) <= tol:
+        x, y = sorted((first, second), key=_PRIORITY_RANK.get)
+        return f"{x}/{y}"
+    return first
+
+
+def simulate_decisions(
+    shares: pd.DataFrame | Mapping[str, Sequence[float]],
+    sizes: Sequence[int],
+    *,
+    n_sims: int = 500,
+    fong_z: float = 1.65,
+    alpha: float = 0.05,
+    rng: int | np.random.Generator | None = None,
+) -> pd.DataFrame:
+    """How often a survey of n respondents gets an attribute's category right.
+
+    Parameters
+    ----------
+    shares : DataFrame or mapping
+        One scenario per row (DataFrame with columns ``A, O, M, I, R, Q``, or
+        ``p_A .. p_Q`` as in the planted truth) or mapping ``name -> six
+        shares``: the planted category shares.
+    sizes : sequence of int
+        Respondents per survey.
+    n_sims : int, default 500
+        Simulated surveys per scenario and size.
+    fong_z : float, default 1.65
+        Critical value of Fong's test.
+    alpha : float, default 0.05
+        Level of the exact binomial test of the top two.
+    rng : int, Generator or None
+
+    Returns
+    -------
+    DataFrame
+        One row per scenario and size: ``scenario, n, truth`` (the planted
+        category, or ``"x/y"`` when the top two shares tie), ``mode_correct``
+        (share of surveys whose mode is the planted category; for a tie, one
+        of the two), ``category_correct`` (the :func:`analyze` label equals
+        ``truth``), ``fong_clear`` (Fong's test significant: for a tie, a
+        false "clear" call), ``binom_clear`` (exact test significant) and
+        Wilson limits ``mode_low, mode_high``.
+
+    Notes
+    -----
+    Each survey's category counts are drawn as multinomial(n, shares), all
+    surveys of a size at once.
+    """
+    if isinstance(shares, pd.DataFrame):
+        cols = [f"p_{c}" for c in CATEGORIES] if "p_A" in shares.columns else list(CATEGORIES)
+        _check_columns(shares, {c: c for c in cols}, "shares")
+        scen = {str(k): shares.loc[k, cols].to_numpy(dtype=float) for k in shares.index}
+    else:
+        scen = {str(k): np.asarray(v, dtype=float) for k, v in shares.items()}
+    for k, p in scen.items():
+        if p.shape != (6,) or (p < 0).any() or not math.isclose(p.sum(), 1, abs_tol=1e-6):
+            raise KanoInputError(f"shares of scenario {k!r} must be six non-negative numbers summing to 1 (got {p.tolist()})")
+    bad_sizes = [s for s in sizes if isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 2]
+    if bad_sizes or not len(sizes):
+        raise KanoInputError(f"'sizes' must be whole numbers >= 2 (got {list(sizes)})")
+    gen = np.random.default_rng(rng)
+    rows = []
+    for name, p in scen.items():  # loops over scenarios and sizes; surveys are batched
+        truth = _true_label(p)
+        p = p / p.sum()
+        truth_set = set(truth.split("/"))
+        for n in sizes:
+            counts = gen.multinomial(int(n), p, size=n_sims)
+            table = _table_from_counts(
+                pd.DataFrame(counts, columns=list(CATEGORIES)), np.zeros(n_sims, np.int64), fong_z
+            )
+            mode_ok = table["mode"].isin(truth_set).to_numpy()
+            k = int(mode_ok.sum())
+            _, low, high = _stats.proportion_ci(k, n_sims)
+            rows.append(
+                {
+                    "scenario": name, "n": int(n), "truth": truth, "mode_correct": k / n_sims,
+                    "mode_low": low, "mode_high": high,
+                    "category_correct": float((table["category"] == truth).mean()),
+                    "fong_clear": float(table["fong_significant"].mean()),
+                    "binom_clear": float((table["binom_p_value"] < alpha).mean()),
+                }
+            )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def required_sample_size(curve: pd.DataFrame, *, target: float = 0.9, column: str = "mode_correct") -> pd.Series:
+    """Smallest simulated n per scenario whose ``column`` reaches ``target`` (NaN if none)."""
+    _check_columns(curve, {"scenario": "scenario", "n": "n", "column": column}, "curve")
+    hit = curve[curve[column] >= target]
+    out = hit.groupby("scenario", sort=False)["n"].min()
+    return out.reindex(pd.unique(curve["scenario"])).rename(f"n_for_{column}_{target:g}")
+
+
+# --------------------------------------------------------------------------
+# Figures (axes-level; no theme, no show)
+# --------------------------------------------------------------------------
+def _axes(ax):
+    import matplotlib.pyplot as plt
+
+    return ax if ax is not None else plt.gca()
+
+
+def plot_better_worse(table: pd.DataFrame, *, labels: bool = True, ax=None):
+    """Better–Worse diagram: |Worse| on x, Better on y, bootstrap intervals as bars.
+
+    Quadrant lines at 0.5 (Berger et al. 1993): top right O, top left A,
+    bottom right M, bottom left I.  ``table`` is an :func:`analyze` result
+    with one index level (or a single-group slice).  Returns the Axes.
+    """
+    ax = _axes(ax)
+    x, y = -table["worse"].to_numpy(), table["better"].to_numpy()
+    xerr = np.abs(np.vstack([x - (-table["worse_high"].to_numpy()), -table["worse_low"].to_numpy() - x]))
+    yerr = np.abs(np.vstack([y - table["better_low"].to_numpy(), table["better_high"].to_numpy() - y]))
+    has_ci = np.isfinite(xerr).all() and np.isfinite(yerr).all()
+    ax.errorbar(x, y, xerr=xerr if has_ci else None, yerr=yerr if has_ci else None, fmt="o", capsize=2, lw=1)
+    if labels:
+        for name, xi, yi in zip(table.index, x, y):
+            ax.annotate(str(name[-1] if isinstance(name, tuple) else name), (xi, yi), fontsize=8,
+                        xytext=(3, 3), textcoords="offset points")  # fmt: skip
+    ax.axhline(0.5, color="grey", lw=0.8, ls="--")
+    ax.axvline(0.5, color="grey", lw=0.8, ls="--")
+    for tx, ty, lab in ((0.02, 0.97, "A"), (0.98, 0.97, "O"), (0.98, 0.03, "M"), (0.02, 0.03, "I")):
+        ax.text(tx, ty, lab, transform=ax.transAxes, ha="left" if tx < 0.5 else "right",
+                va="top" if ty > 0.5 else "bottom", fontsize=14, color="grey", alpha=0.7)  # fmt: skip
+    ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="Worse (|dissatisfaction if absent|)", ylabel="Better (satisfaction if present)")
+    return ax
+
+
+def plot_continuous(cont: pd.DataFrame, *, labels: bool = True, threshold: float = 2.0, ax=None):
+    """DuMouchel's diagram: mean dysfunctional score (x) against mean functional score (y).
+
+    Error bars are ±1.96 standard errors.  ``cont`` is an
+    :func:`analyze_continuous` result.  Returns the Axes.
+    """
+    ax = _axes(ax)
+    x, y = cont["dysfunctional_mean"].to_numpy(), cont["functional_mean"].to_numpy()
+    ax.errorbar(x, y, xerr=1.96 * cont["dysfunctional_se"].to_numpy(), yerr=1.96 * cont["functional_se"].to_numpy(),
+                fmt="o", capsize=2, lw=1)  # fmt: skip
+    if labels:
+        for name, xi, yi in zip(cont.index, x, y):
+            ax.annotate(str(name[-1] if isinstance(name, tuple) else name), (xi, yi), fontsize=8,
+                        xytext=(3, 3), textcoords="offset points")  # fmt: skip
+    ax.axhline(threshold, color="grey", lw=0.8, ls="--")
+    ax.axvline(threshold, color="grey", lw=0.8, ls="--")
+    ax.axhline(0, color="grey", lw=0.5)
+    ax.axvline(0, color="grey", lw=0.5)
+    for tx, ty, lab in ((0.02, 0.97, "A"), (0.98, 0.97, "O"), (0.98, 0.03, "M"), (0.02, 0.03, "I")):
+        ax.text(tx, ty, lab, transform=ax.transAxes, ha="left" if tx < 0.5 else "right",
+                va="top" if ty > 0.5 else "bottom", fontsize=14, color="grey", alpha=0.7)  # fmt: skip
+    ax.set(xlim=(-2, 4), ylim=(-2, 4), xlabel="dysfunctional score (absent)", ylabel="functional score (present)")
+    return ax
+
+
+def plot_category_shares(table: pd.DataFrame, *, ax=None):
+    """Stacked horizontal bars of the category shares per attribute; returns the Axes."""
+    ax = _axes(ax)
+    shares = table[list(CATEGORIES)].div(table["n"], axis=0)
+    shares.index = [str(i[-1] if isinstance(i, tuple) else i) for i in shares.index]
+    shares.plot.barh(stacked=True, ax=ax, width=0.8)
+    ax.set(xlim=(0, 1), xlabel="share of answer pairs", ylabel="")
+    ax.legend(ncol=6, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
+    return ax
