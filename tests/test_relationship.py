@@ -1,0 +1,262 @@
+"""Tests of crm_lab.relationship: model strings, planted truth, mediation, antecedents, simulations."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+import statsmodels.formula.api as smf
+from scipy import stats as sps
+from statsmodels.stats.mediation import Mediation
+
+from crm_lab import relationship as rel
+from crm_lab.schema import SCALES
+from crm_lab.simulate import simulate_market
+
+
+@pytest.fixture(scope="module")
+def market():
+    return simulate_market(3000, n_visitors=60, kano_respondents=10, rng=2024)
+
+
+def _mediation_data(n=400, a=0.5, b=0.4, c=0.1, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(n)
+    w = rng.standard_normal(n)
+    m = a * x + 0.3 * w + rng.standard_normal(n)
+    y = b * m + c * x + 0.2 * w + rng.standard_normal(n)
+    return pd.DataFrame({"x": x, "m": m, "y": y, "w": w})
+
+
+# ---------------------------------------------------------------- model strings
+def test_measurement_model_lines_follow_schema_scales():
+    text = rel.measurement_model(["benevolence", "commitment"])
+    assert text.splitlines() == ["benevolence =~ ben1 + ben2 + ben3", "commitment =~ com1 + com2 + com3"]
+    with pytest.raises(rel.RelationshipError, match="unknown: \\['loyalty'\\]"):
+        rel.measurement_model(["loyalty"])
+
+
+def test_structural_model_has_second_order_trust_and_the_regressions():
+    lines = rel.structural_model().splitlines()
+    assert "trust =~ benevolence + integrity + ability" in lines
+    assert "commitment ~ trust + satisfaction" in lines
+    assert "conative =~ con1 + con2 + con3" in lines
+    assert not any(line.startswith("trust =~ ben1") for line in lines)
+    models = rel.rq_models()
+    assert set(models) == {"first_order", "trust_second_order", "rq_higher_order", "rq_single"}
+    assert models["rq_single"].endswith("relationship_quality =~ benevolence + integrity + ability + satisfaction + commitment")
+    with pytest.raises(rel.RelationshipError, match="unknown constructs \\['loyalty'\\]"):
+        rel.structural_model({"loyalty": ("trust",)})
+
+
+# ---------------------------------------------------------------- planted truth
+def test_planted_indirect_is_the_product_of_the_planted_paths(market):
+    p = market.truth.params
+    got = rel.planted_indirect(market.truth)
+    # a = com_trust (satisfaction controlled); b = con_com + aff_com * con_aff (affective left out of the model)
+    assert got["a"] == pytest.approx(p.com_trust)
+    assert got["b"] == pytest.approx(p.con_com + p.aff_com * p.con_aff)
+    assert got["indirect"] == pytest.approx(p.com_trust * (p.con_com + p.aff_com * p.con_aff))
+
+
+def test_latent_covariance_matches_the_simulated_latent_scores():
+    market = simulate_market(40_000, n_visitors=60, kano_respondents=10, rng=5)
+    latent = market.truth.latent[["trust", "satisfaction", "commitment", "affective", "conative"]]
+    implied = rel.latent_covariance(market.truth).loc[latent.columns, latent.columns]
+    # sampling SD of a correlation at n = 40,000 is about 0.005
+    np.testing.assert_allclose(latent.cov().to_numpy(), implied.to_numpy(), atol=0.025)
+    # the planted regression is the population OLS of the latent scores
+    ols = smf.ols("conative ~ commitment + satisfaction + trust", data=latent).fit().params
+    planted = rel.planted_regression(market.truth, "conative", ["commitment", "satisfaction", "trust"])
+    np.testing.assert_allclose(ols[planted.index].to_numpy(), planted.to_numpy(), atol=0.03)
+
+
+# ---------------------------------------------------------------- mediation
+def test_mediation_point_estimates_match_statsmodels_mediation():
+    """Independent computation: statsmodels.stats.mediation.Mediation (Imai, Keele & Tingley 2010), OLS models."""
+    df = _mediation_data()
+    res = rel.mediation(df, x="x", m="m", y="y", covariates=["w"], n_boot=500, rng=1)
+    one = np.ones(len(df))
+    outcome = sm.OLS(df.y.to_numpy(), np.column_stack([one, df.m, df.x, df.w]))
+    mediator = sm.OLS(df.m.to_numpy(), np.column_stack([one, df.x, df.w]))
+    # exposure: column 2 of the outcome design, column 1 of the mediator design; mediator: column 1
+    sm_res = Mediation(outcome, mediator, (2, 1), 1).fit(method="parametric", n_rep=300, rng=np.random.default_rng(3))
+    tab = sm_res.summary()
+    # statsmodels reports the mean over its parameter draws (Monte Carlo error ~ se / sqrt(300)); ours is the sample estimate
+    assert res.indirect == pytest.approx(tab.loc["ACME (average)", "Estimate"], abs=0.01)
+    assert res.table.loc["direct", "estimate"] == pytest.approx(tab.loc["ADE (average)", "Estimate"], abs=0.01)
+    assert res.table.loc["total", "estimate"] == pytest.approx(tab.loc["Total effect", "Estimate"], abs=0.01)
+    # its quasi-Bayesian interval and our BCa bootstrap estimate the same sampling distribution
+    assert res.table.loc["indirect", "ci_low"] == pytest.approx(tab.loc["ACME (average)", "Lower CI bound"], abs=0.03)
+    assert res.table.loc["indirect", "ci_high"] == pytest.approx(tab.loc["ACME (average)", "Upper CI bound"], abs=0.03)
+
+
+def test_mediation_paths_equal_ols_and_total_is_direct_plus_indirect():
+    df = _mediation_data(seed=4)
+    res = rel.mediation(df, x="x", m="m", y="y", covariates=["w"], n_boot=200, rng=0)
+    fy = smf.ols("y ~ m + x + w", df).fit()
+    fm = smf.ols("m ~ x + w", df).fit()
+    assert res.table.loc["a", "estimate"] == pytest.approx(fm.params["x"])
+    assert res.table.loc["a", "se"] == pytest.approx(fm.bse["x"])
+    assert res.table.loc["b", "estimate"] == pytest.approx(fy.params["m"])
+    assert res.table.loc["b", "p_value"] == pytest.approx(fy.pvalues["m"])
+    t = res.table["estimate"]
+    assert t["total"] == pytest.approx(t["direct"] + t["indirect"])
+    # Sobel (1982): z = ab / sqrt(b^2 se_a^2 + a^2 se_b^2)
+    sobel = t["a"] * t["b"] / np.sqrt(t["b"] ** 2 * fm.bse["x"] ** 2 + t["a"] ** 2 * fy.bse["m"] ** 2)
+    assert res.table.loc["indirect", "statistic"] == pytest.approx(sobel)
+    assert res.test.report().startswith("Mediation of x -> y by m: z = ")
+
+
+def test_bca_interval_matches_scipy_bootstrap():
+    """BCa against scipy.stats.bootstrap(method='BCa') on the same statistic (paired resampling)."""
+    df = _mediation_data(n=300, seed=7)
+    ours = rel.mediation(df, x="x", m="m", y="y", n_boot=8000, ci="bca", rng=11)
+
+    def ab(x, m, y, axis=-1):
+        x, m, y = (np.moveaxis(v, axis, -1) for v in (x, m, y))
+        def slope(design_cols, target, col):
+            one = np.ones_like(target)
+            Z = np.stack([one, *design_cols], axis=-1)
+            xty = np.einsum("...ij,...i->...j", Z, target)[..., None]
+            return np.linalg.solve(np.einsum("...ij,...ik->...jk", Z, Z), xty)[..., col, 0]
+        return slope([x], m, 1) * slope([m, x], y, 1)
+
+    ref = sps.bootstrap((df.x.to_numpy(), df.m.to_numpy(), df.y.to_numpy()), ab, paired=True, vectorized=True,
+                        n_resamples=8000, method="BCa", rng=np.random.default_rng(12))
+    assert ours.table.loc["indirect", "ci_low"] == pytest.approx(ref.confidence_interval.low, abs=0.012)
+    assert ours.table.loc["indirect", "ci_high"] == pytest.approx(ref.confidence_interval.high, abs=0.012)
+
+
+def test_jackknife_closed_form_equals_refitting():
+    df = _mediation_data(n=40, seed=9)
+    design = np.column_stack([np.ones(40), df.x, df.w])
+    fast = rel._jackknife_coef(design, df.m.to_numpy(), 1)
+    slow = [np.linalg.lstsq(np.delete(design, i, 0), np.delete(df.m.to_numpy(), i), rcond=None)[0][1] for i in range(40)]
+    np.testing.assert_allclose(fast, slow, rtol=1e-10)
+
+
+def test_mediation_is_reproducible_and_detects_no_effect_when_there_is_none():
+    df = _mediation_data(a=0.0, b=0.0, seed=1)
+    r1 = rel.mediation(df, x="x", m="m", y="y", n_boot=300, ci="percentile", rng=5)
+    r2 = rel.mediation(df, x="x", m="m", y="y", n_boot=300, ci="percentile", rng=5)
+    np.testing.assert_array_equal(r1.draws, r2.draws)
+    assert r1.table.loc["indirect", "ci_low"] < 0 < r1.table.loc["indirect", "ci_high"]
+
+
+def test_mediation_bad_input_names_the_problem():
+    df = _mediation_data(n=50)
+    with pytest.raises(rel.RelationshipError, match="lacks the columns \\['z'\\]"):
+        rel.mediation(df, x="x", m="m", y="z")
+    bad = df.assign(m=df.m.where(df.index != 3))
+    with pytest.raises(rel.RelationshipError, match="column 'm' has 1 missing or non-numeric values \\(rows \\[3\\]\\)"):
+        rel.mediation(bad, x="x", m="m", y="y")
+    with pytest.raises(rel.RelationshipError, match="'n_boot' must be an int >= 100 \\(got 5\\)"):
+        rel.mediation(df, x="x", m="m", y="y", n_boot=5)
+    with pytest.raises(rel.RelationshipError, match="'ci' must be"):
+        rel.mediation(df, x="x", m="m", y="y", ci="normal")
+
+
+# ---------------------------------------------------------------- SEM paths
+def test_sem_paths_of_an_observed_path_model_equal_ols():
+    """A saturated recursive path model: ML estimates are the OLS coefficients (Bollen 1989, ch. 4)."""
+    df = _mediation_data(seed=3)
+    paths = rel.sem_paths(df, "m ~ x + w\ny ~ m + x + w").set_index(["lhs", "rhs"])
+    ols = smf.ols("y ~ m + x + w", df).fit()
+    for rhs in ("m", "x", "w"):
+        assert paths.loc[("y", rhs), "estimate"] == pytest.approx(ols.params[rhs], rel=1e-3)
+        std = ols.params[rhs] * df[rhs].std(ddof=0) / df["y"].std(ddof=0)
+        assert paths.loc[("y", rhs), "std_estimate"] == pytest.approx(std, rel=1e-3)
+    # ML SEs divide by n, OLS by n - p: equal up to sqrt(n / (n - p)) and the exogenous-x treatment
+    assert paths.loc[("y", "m"), "se"] == pytest.approx(ols.bse["m"], rel=0.02)
+
+
+def test_structural_model_recovers_the_planted_paths_on_one_large_survey():
+    market = simulate_market(12_000, n_visitors=60, kano_respondents=10, rng=8)
+    paths = rel.sem_paths(rel._structural_data(market["survey"]), rel.structural_model()).set_index(["lhs", "rhs"])
+    planted = rel.planted_structural(market.truth).set_index(["lhs", "rhs"])["planted"]
+    z = (paths.loc[planted.index, "std_estimate"] - planted) / paths.loc[planted.index, "std_se"]
+    assert (z.abs() < 4).all(), z
+
+
+# ---------------------------------------------------------------- antecedents
+def test_trust_antecedents_by_hand():
+    survey = pd.DataFrame({"exhibitor_id": ["A", "B"], "edition": [3, 3], "reputation": [5, 3]})
+    participation = pd.DataFrame({
+        "exhibitor_id": ["A", "A", "A", "A", "B"],
+        "edition": [1, 2, 3, 4, 3],
+        "participated": [1, 1, 1, 1, 1],
+        "contacts": [2, 4, 6, 100, 3],
+        "special_requests": [1, 0, 3, 9, 0],
+        "requests_met": [1, 0, 2, 0, 0],
+    })
+    exhibitors = pd.DataFrame({"exhibitor_id": ["A", "B"], "size_class": ["large", "small"], "first_edition": [1, 3]})
+    out = rel.trust_antecedents(survey, participation, exhibitors).set_index("exhibitor_id")
+    assert out.loc["A", "contacts"] == pytest.approx(4.0)  # editions after the survey do not count
+    assert out.loc["A", "met_share"] == pytest.approx(3 / 4)
+    assert out.loc["B", "met_share"] == pytest.approx(3 / 4)  # never asked: the pooled share, flagged
+    assert out["no_requests"].tolist() == [0.0, 1.0]
+    assert out["tenure"].tolist() == [3.0, 1.0] and out["large"].tolist() == [1.0, 0.0]
+    assert out.attrs["no_requests"] == 1
+    with pytest.raises(rel.RelationshipError, match="participation.*lacks the columns \\['contacts'\\]"):
+        rel.trust_antecedents(survey, participation.drop(columns="contacts"), exhibitors)
+
+
+def test_trust_drivers_with_error_free_traits_cover_the_planted_values(market):
+    ante = rel.trust_antecedents(market["survey"], market["participation"], market["exhibitors"])
+    drivers = rel.trust_drivers(rel.true_traits(ante, market.truth), rel.TRUE_TRAITS, truth=market.truth)
+    z = (drivers["estimate"] - drivers["planted"]) / drivers["se"]
+    assert (z.abs() < 3.5).all(), drivers
+    observed = rel.trust_drivers(ante, truth=market.truth)
+    assert np.isnan(observed.loc["no_requests", "planted"])
+    assert observed.loc["reputation_z", "planted"] == market.truth.params.trust_reputation
+
+
+# ---------------------------------------------------------------- return
+def test_return_model_is_statsmodels_logit_and_checks_outcome():
+    rng = np.random.default_rng(2)
+    n = 2000
+    df = pd.DataFrame({"conative": rng.standard_normal(n), "monopoly": rng.integers(0, 2, n),
+                       "stage": rng.choice(["exploration", "stability"], n)})
+    df["returned"] = (rng.random(n) < 1 / (1 + np.exp(-(0.5 + 1.0 * df.conative + 0.3 * df.monopoly)))).astype(int)
+    table, fit = rel.return_model(df, reliability=0.81)
+    assert table.loc["intention", "estimate"] == pytest.approx(fit.params["intention"])
+    assert table.loc["intention", "corrected"] == pytest.approx(table.loc["intention", "estimate"] / 0.9)
+    assert abs(table.loc["intention", "estimate"] - 1.0) < 4 * table.loc["intention", "se"]
+    with pytest.raises(rel.RelationshipError, match="'returned' must be 0/1"):
+        rel.return_model(df.assign(returned=df.returned * 2))
+
+
+# ---------------------------------------------------------------- simulations
+def test_recovery_simulation_and_summary():
+    rec = rel.simulate_recovery(3, n_exhibitors=1500, rng=4)
+    assert rec["sim"].nunique() + rec.attrs["n_failed"] == 3
+    assert set(rec["path"]) >= {"commitment ~ trust", "indirect trust→commitment→conative"}
+    again = rel.simulate_recovery(3, n_exhibitors=1500, rng=4)
+    pd.testing.assert_frame_equal(rec, again)
+    summary = rel.recovery_summary(rec)
+    assert (summary["n_sims"] == rec["sim"].nunique()).all()
+    row = summary.loc["commitment ~ trust"]
+    assert row["planted"] == pytest.approx(0.35)
+    assert row["bias"] == pytest.approx(row["mean_estimate"] - 0.35)
+
+
+def test_recovery_summary_by_hand():
+    rec = pd.DataFrame({"path": ["p"] * 4, "planted": [1.0] * 4, "estimate": [0.9, 1.1, 1.3, 1.1],
+                        "se": [0.1] * 4, "covered": [True, True, False, True]})
+    s = rel.recovery_summary(rec).loc["p"]
+    assert s["bias"] == pytest.approx(0.1)
+    assert s["rmse"] == pytest.approx(np.sqrt((0.01 + 0.01 + 0.09 + 0.01) / 4))
+    assert s["coverage"] == pytest.approx(0.75)
+    # Wilson interval for 3 of 4 (statsmodels proportion_confint, method='wilson')
+    assert (s["coverage_low"], s["coverage_high"]) == pytest.approx((0.3006418, 0.9544127), abs=1e-6)
+
+
+def test_mediation_power_rises_with_n_and_holds_size_under_the_null():
+    strong = _mediation_data(n=3000, a=0.5, b=0.5, seed=1)
+    power = rel.mediation_power(strong, [20, 200], x="x", m="m", y="y", covariates=(), n_sims=30, n_boot=200, rng=3)
+    assert power["power"].iloc[1] == 1.0 and power["power"].iloc[0] < power["power"].iloc[1]
+    null = _mediation_data(n=3000, a=0.0, b=0.0, seed=2)
+    size = rel.mediation_power(null, [100], x="x", m="m", y="y", covariates=(), n_sims=40, n_boot=200, rng=3)
+    assert size["power"].iloc[0] <= 0.1
+    with pytest.raises(rel.RelationshipError, match="largest size 5000 exceeds the pool's 3000 rows"):
+        rel.mediation_power(strong, [5000], x="x", m="m", y="y", covariates=())
