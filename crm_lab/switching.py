@@ -105,8 +105,13 @@ __all__ = [
     "barrier_groups",
     "lever_effects",
     "lever_difference",
+    "total_satisfaction_effect",
+    "power_inputs",
     "planted_retention",
     "interaction_targets",
+    "plot_interaction",
+    "plot_johnson_neyman",
+    "plot_power_curve",
 ]
 
 #: Burnham, Frels & Mahajan's (2003) three types and their eight facets
@@ -257,7 +262,11 @@ def measurement_models() -> dict[str, str]:
         ``three_types`` (items directly on procedural, financial, relational),
         ``eight_facets`` (eight correlated first-order facets) and
         ``second_order`` (the eight facets as first-order factors loading on
-        the three types, Burnham, Frels & Mahajan 2003).
+        the three types, Burnham, Frels & Mahajan 2003, and the types on one
+        general switching cost — with three types this third level only
+        re-expresses the three type correlations, so the fit is that of
+        correlated types, and the type loadings can be set beside the
+        planted ones).
 
     Notes
     -----
@@ -278,7 +287,8 @@ def measurement_models() -> dict[str, str]:
         "one_factor": lines({"switching_cost": all_items}),
         "three_types": lines(type_items),
         "eight_facets": lines(facet_items),
-        "second_order": lines(facet_items) + "\n" + lines(TYPES),
+        "second_order": lines(facet_items) + "\n" + lines(TYPES)
+        + "\nswitching_cost =~ " + " + ".join(TYPES),
     }
 
 
@@ -565,6 +575,13 @@ class ModerationResult:
     jn: JohnsonNeyman
     model: Any = field(repr=False)
     meta: dict = field(default_factory=dict)
+
+    @property
+    def standardized(self) -> TestResult:
+        """The interaction in SD units (see :func:`moderation`'s Notes), as a TestResult."""
+        e = self.interaction.extra
+        return replace(self.interaction, effect=self.interaction.effect + " (standardised)", estimate=e["standardized"],
+                       ci_low=e["standardized_ci_low"], ci_high=e["standardized_ci_high"], se=None)
 
     def summary(self, decimals: int = 3) -> str:
         m = self.meta
@@ -1301,11 +1318,69 @@ def _lever_draws(result, shifts, *, mask, n_sims, rng):
     return draws, point_base, list(shifts)
 
 
-def _total_satisfaction_effect(p) -> float:
-    """Planted total effect of satisfaction on conative loyalty (all paths, at SC = 0)."""
+def total_satisfaction_effect(p) -> float:
+    """Planted total effect of satisfaction on conative loyalty (all paths, at switching cost 0).
+
+    The sum over the paths of :class:`crm_lab.simulate.MarketParams`:
+    direct (``con_sat``), through commitment (``com_sat · con_com``) and
+    through cognitive and affective loyalty and commitment
+    (``con_aff · (aff_cog · cog_sat + aff_com · com_sat)``).
+    """
     com = p.com_sat
     aff = p.aff_cog * p.cog_sat + p.aff_com * com
     return p.con_sat + p.con_com * com + p.con_aff * aff
+
+
+def power_inputs(
+    ols: ModerationResult,
+    *,
+    truth=None,
+    targets: dict | None = None,
+    survey: pd.DataFrame | None = None,
+) -> tuple[dict[str, float], tuple[float, float, float]]:
+    """Effect sizes and reliabilities for :func:`power_curve`.
+
+    With a planted truth: the planted total effect of satisfaction
+    (:func:`total_satisfaction_effect`), the direct effect of switching cost,
+    the planted interaction, the latent correlation of satisfaction and
+    switching cost, and the reliabilities of :func:`interaction_targets`
+    (*targets*).  Without one: the standardised estimates of the OLS
+    moderation *ols* and Cronbach's α of the three scales in *survey*
+    (:func:`crm_lab.measurement.reliability`).
+
+    Returns
+    -------
+    effects : dict
+        ``b_x, b_m, b_xm, r``.
+    reliability : (float, float, float)
+        Of satisfaction, switching cost and intention.
+    """
+    names = ("satisfaction", "switching_cost", "conative")
+    if truth is not None:
+        if targets is None:
+            raise SwitchingError("power_inputs: with a truth, pass 'targets' from interaction_targets(truth)")
+        p = truth.params
+        corr = float(truth.latent[["satisfaction", "switching_cost"]].corr().iloc[0, 1])
+        effects = {"b_x": total_satisfaction_effect(p), "b_m": float(p.con_sc), "b_xm": float(p.con_sat_x_sc), "r": corr}
+        return effects, tuple(float(targets[f"reliability_{k}"]) for k in names)  # type: ignore[return-value]
+    from . import measurement as ms
+
+    if survey is None:
+        raise SwitchingError("power_inputs: without a truth, pass the 'survey' for Cronbach's alpha")
+    m = ols.meta
+    sd = m["sds"]
+    t = ols.model.params
+    data = ols.model.model.data.frame
+    effects = {
+        "b_x": float(t[m["terms"]["x"]] * sd[m["x"]] / sd[m["y"]]),
+        "b_m": float(t[m["terms"]["moderator"]] * sd[m["moderator"]] / sd[m["y"]]),
+        "b_xm": float(ols.interaction.extra["standardized"]),
+        "r": float(np.corrcoef(data[m["terms"]["x"]], data[m["terms"]["moderator"]])[0, 1]),
+    }
+    items = {"satisfaction": list(SCALES["satisfaction"]), "conative": list(SCALES["conative"]),
+             "switching_cost": [i for f in FACETS for i in SCALES[f]]}
+    rel = tuple(float(ms.reliability(survey[items[k]]).alpha) for k in names)
+    return effects, rel  # type: ignore[return-value]
 
 
 def planted_retention(
@@ -1369,7 +1444,7 @@ def planted_retention(
     dc = np.broadcast_to(np.asarray(shift_switching_cost, dtype=float), s.shape)
     if rival_enters:
         dc = dc - p.sc_monopoly * monopoly
-    con = (lat["conative"].to_numpy() + _total_satisfaction_effect(p) * ds + p.con_sc * dc
+    con = (lat["conative"].to_numpy() + total_satisfaction_effect(p) * ds + p.con_sc * dc
            + p.con_sat_x_sc * ((s + ds) * (c + dc) - s * c))
     stage_index = {name: i for i, name in enumerate(("exploration", "formation", "stability", "decline"))}
     intercept = np.asarray(p.return_intercepts)[stage.loc[ids].map(stage_index).to_numpy()]
@@ -1419,3 +1494,58 @@ def interaction_targets(truth, *, n_exhibitors: int = 60_000, rng=None) -> dict[
                 out[f"reliability_{name}"] = float(np.corrcoef(scores[name], lat[name])[0, 1] ** 2)
             out["n_respondents"] = int(len(scores))
     return out
+
+
+# --------------------------------------------------------------------------
+# figures (axes-level: draw into ax, return it)
+# --------------------------------------------------------------------------
+def plot_interaction(result: ModerationResult, *, ax=None, n_points: int = 50):
+    """Predicted y against x at each probe value of the moderator (the interaction plot)."""
+    import matplotlib.pyplot as plt
+
+    ax = plt.gca() if ax is None else ax
+    lines = predicted_lines(result, n_points=n_points)
+    for label, part in lines.groupby("probe", sort=False):
+        ax.plot(part["x"], part["predicted"], label=f"{result.meta['moderator']} {label} ({part['moderator'].iloc[0]:.2f})")
+    ax.set(xlabel=result.meta["x"], ylabel=("P(" + result.meta["y"] + ")") if result.meta["family"] == "logit" else result.meta["y"])
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_johnson_neyman(result: ModerationResult, *, ax=None, n_points: int = 200):
+    """The slope of x with its confidence band over the moderator; significant part shaded, bounds dashed."""
+    import matplotlib.pyplot as plt
+
+    ax = plt.gca() if ax is None else ax
+    band = slope_band(result, n_points=n_points)
+    ax.plot(band["moderator"], band["estimate"], color="C0")
+    ax.fill_between(band["moderator"], band["ci_low"], band["ci_high"], color="C0", alpha=0.15,
+                    label=f"{result.jn.confidence:.0%} CI")
+    sig = band["significant"].to_numpy()
+    ax.fill_between(band["moderator"], band["ci_low"], band["ci_high"], where=sig, color="C2", alpha=0.3,
+                    label="slope significant")
+    lo, hi = band["moderator"].min(), band["moderator"].max()
+    for bound in result.jn.bounds_original:
+        if lo <= bound <= hi:
+            ax.axvline(bound, color="C3", linestyle="--", linewidth=1)
+    ax.axhline(0, color="grey", linewidth=0.8)
+    ax.set(xlabel=result.meta["moderator"], ylabel=f"slope of {result.meta['x']}")
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_power_curve(curve: pd.DataFrame, *, ax=None, target: float = 0.8, mark_n: float | None = None):
+    """Power against sample size, one line per scenario/term, with Monte Carlo intervals."""
+    import matplotlib.pyplot as plt
+
+    ax = plt.gca() if ax is None else ax
+    group = "scenario" if "scenario" in curve else "term"
+    for i, (label, part) in enumerate(curve.groupby(group, sort=False)):
+        ax.plot(part["n"], part["power"], marker="o", color=f"C{i}", label=str(label))
+        ax.fill_between(part["n"], part["ci_low"], part["ci_high"], color=f"C{i}", alpha=0.15)
+    ax.axhline(target, color="grey", linestyle=":", linewidth=1)
+    if mark_n is not None:
+        ax.axvline(mark_n, color="grey", linestyle="--", linewidth=1)
+    ax.set(xscale="log", xlabel="respondents (n)", ylabel="power", ylim=(0, 1.02))
+    ax.legend(fontsize="small")
+    return ax

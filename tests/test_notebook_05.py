@@ -1,0 +1,52 @@
+"""Notebook 05 (switching costs) as a researcher runs it: other seed, a user's data folder, small sizes; bad parameters."""
+
+import pandas as pd
+import pytest
+
+from crm_lab import datasets, runner
+from crm_lab.simulate import simulate_market
+
+pytestmark = pytest.mark.notebook
+
+
+def _write_user_data(folder, seed):
+    """A user's folder in the documented schema: tables only (no truth, no manifest), plus an extra column."""
+    market = simulate_market(1500, n_visitors=200, kano_respondents=10, rng=seed)
+    for path in datasets.write_tables(market, folder):
+        if path.suffix != ".csv" or path.name.startswith("truth"):
+            path.unlink()
+            continue
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        df["note"] = "kept"
+        df.to_csv(path, index=False)
+    return market
+
+
+def test_switching_costs_on_a_users_data_with_another_seed(tmp_path):
+    user = tmp_path / "my data"
+    market = _write_user_data(user, seed=5)
+    before = {p.name: p.stat().st_mtime_ns for p in user.iterdir()}
+    result = runner.run_notebook(
+        "05_switching_costs",
+        output_dir=tmp_path / "out",
+        parameters={"seed": 9, "data_dir": str(user), "alpha": 0.1, "n_boot": 100, "n_sims": 200,
+                     "power_reps": 60, "truth_size": 5000},
+        html=False,
+        progress=False,
+    )
+    res = result.results
+    survey = market.tables["survey"]
+    assert res["n_respondents"] == int((survey["edition"] == survey["edition"].max()).sum())
+    assert res["interaction_targets"] is None  # no truth in a user's folder
+    assert res["interaction_ols"]["confidence"] == pytest.approx(0.9)
+    assert res["interaction_ols"]["n"] == res["n_respondents"]
+    assert set(res["cfa_fit"]) == {"one_factor", "three_types", "eight_facets", "second_order"}
+    assert set(res["dominance"]) == {"procedural", "financial", "relational"}
+    assert res["seed"] == 9
+    assert {p.name: p.stat().st_mtime_ns for p in user.iterdir()} == before, "the user's folder was written to"
+
+
+def test_a_bad_parameter_stops_with_one_clear_line(tmp_path):
+    with pytest.raises(runner.NotebookExecutionError) as info:
+        runner.run_notebook("05_switching_costs", output_dir=tmp_path, parameters={"power_reps": 5}, html=False, progress=False)
+    assert "parameter 'power_reps' must be an integer >= 50 and <= 100000 (got 5)" in str(info.value)
