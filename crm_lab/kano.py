@@ -76,11 +76,13 @@ __all__ = [
     "classify",
     "classify_codes",
     "compare_segments",
+    "coefficients_from_shares",
     "count_categories",
     "fong_test",
     "plot_better_worse",
     "plot_category_shares",
     "plot_continuous",
+    "plot_drift",
     "required_sample_size",
     "segment_test",
     "simulate_decisions",
@@ -787,6 +789,28 @@ def analyze_counts(counts: pd.DataFrame, *, fong_z: float = 1.65) -> pd.DataFram
     return out
 
 
+def coefficients_from_shares(shares: pd.DataFrame) -> pd.DataFrame:
+    """Better and Worse from category shares (or counts), e.g. the planted truth.
+
+    ``shares`` has columns ``A .. I`` or ``p_A .. p_I`` (others are kept);
+    returns a copy with ``better`` and ``worse`` added (Timko's formulas, as
+    in :func:`analyze`).
+
+    Examples
+    --------
+    >>> coefficients_from_shares(pd.DataFrame({"p_A": [0.1], "p_O": [0.5], "p_M": [0.2], "p_I": [0.2]}))[["better", "worse"]].round(2).values.tolist()
+    [[0.6, -0.7]]
+    """
+    cols = {c: (f"p_{c}" if f"p_{c}" in shares.columns else c) for c in "AOMI"}
+    _check_columns(shares, {c: col for c, col in cols.items()}, "shares")
+    a, o, m, i = (shares[cols[c]].to_numpy(dtype=float) for c in "AOMI")
+    out = shares.copy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["better"] = (a + o) / (a + o + m + i)
+        out["worse"] = -(o + m) / (a + o + m + i)
+    return out
+
+
 # --------------------------------------------------------------------------
 # Continuous analysis (DuMouchel)
 # --------------------------------------------------------------------------
@@ -824,7 +848,8 @@ def analyze_continuous(
         ``dysfunctional_mean``, ``dysfunctional_sd``, their standard errors
         ``functional_se``, ``dysfunctional_se``, and ``quadrant``: O when both
         means reach ``threshold``, A when only the functional one does, M
-        when only the dysfunctional one does, else I.
+        when only the dysfunctional one does, else I (``""`` and NaN means,
+        with a ``UserWarning``, for an attribute with only R or Q pairs).
 
     Notes
     -----
@@ -880,12 +905,17 @@ def analyze_continuous(
     )
     empty = out.index[out["n"] == 0]
     if len(empty):
-        raise KanoInputError(f"attribute(s) {list(empty)} have no answer pairs left after dropping R and Q")
+        warnings.warn(
+            f"analyze_continuous: attribute(s) {list(empty)} have only R or Q answer pairs; their means are NaN",
+            UserWarning,
+            stacklevel=2,
+        )
     out["functional_se"] = out["functional_sd"] / np.sqrt(out["n"])
     out["dysfunctional_se"] = out["dysfunctional_sd"] / np.sqrt(out["n"])
     hi_f = out["functional_mean"] >= threshold
     hi_d = out["dysfunctional_mean"] >= threshold
     out["quadrant"] = np.select([hi_f & hi_d, hi_f, hi_d], ["O", "A", "M"], "I")
+    out.loc[out["n"] == 0, "quadrant"] = ""
     return out
 
 
@@ -1170,4 +1200,45 @@ def plot_category_shares(table: pd.DataFrame, *, ax=None):
     shares.plot.barh(stacked=True, ax=ax, width=0.8)
     ax.set(xlim=(0, 1), xlabel="share of answer pairs", ylabel="")
     ax.legend(ncol=6, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
+    return ax
+
+
+def plot_drift(
+    by_edition: pd.DataFrame,
+    attribute_name: Any,
+    *,
+    truth: pd.DataFrame | None = None,
+    categories: Sequence[str] = ("A", "O", "M", "I"),
+    ax=None,
+):
+    """Category shares of one attribute across editions; planted shares dashed.
+
+    Parameters
+    ----------
+    by_edition : DataFrame
+        :func:`analyze` result indexed by ``(edition, attribute)``.
+    attribute_name : str
+        The attribute to draw.
+    truth : DataFrame, optional
+        Planted shares (``edition, attribute, p_A .. p_Q`` for one segment).
+    categories : sequence of str
+        Categories to draw.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    import matplotlib.pyplot as plt
+
+    ax = _axes(ax)
+    t = by_edition.xs(attribute_name, level=-1)
+    shares = t[list(CATEGORIES)].div(t["n"], axis=0)
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for k, cat in enumerate(categories):
+        color = colors[k % len(colors)]
+        ax.plot(shares.index, shares[cat], "o-", color=color, label=cat, ms=4)
+        if truth is not None:
+            planted = truth[truth["attribute"] == attribute_name].sort_values("edition")
+            ax.plot(planted["edition"], planted[f"p_{cat}"], "--", color=color, lw=1)
+    ax.set(title=str(attribute_name), ylim=(0, 1), xlabel="edition", ylabel="share")
     return ax
