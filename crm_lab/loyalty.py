@@ -71,7 +71,7 @@ from scipy.special import expit
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
 from .schema import SCALES, STAGES
-from .stats import TestResult, proportion_ci
+from .stats import TestResult, proportion_ci, welch_t
 
 __all__ = [
     "DICK_BASU_TYPES",
@@ -98,6 +98,11 @@ __all__ = [
     "ordinal_regression",
     "planted_entry_logits",
     "planted_frame",
+    "paths_beside_truth",
+    "plot_entry",
+    "plot_return_curve",
+    "plot_typology",
+    "worth_tests",
     "simulate_competitor_entry",
     "threshold_sensitivity",
     "transition_matrix",
@@ -390,7 +395,11 @@ class Typology:
         out.index.name = "type"
         return out
 
+    def __repr__(self) -> str:
+        return self.summary()
+
     def summary(self, decimals: int = 3) -> str:
+        """The rule, the thresholds and the table as text."""
         lines = [self.name, self.rule, "thresholds: " + ", ".join(f"{k} > {v:.{decimals}g}" for k, v in self.thresholds.items())]
         return "\n".join(lines + [self.table.round(decimals).to_string()])
 
@@ -1301,3 +1310,137 @@ def simulate_competitor_entry(
             col = arr[:, h]
             rows.append((h, name, col.mean(), np.quantile(col, lo_q), np.quantile(col, hi_q)))
     return pd.DataFrame(rows, columns=["edition_ahead", "scenario", "mean", "low", "high"])
+
+
+# --------------------------------------------------------------------------
+# estimates beside the truth; the worth of loyal customers
+# --------------------------------------------------------------------------
+def paths_beside_truth(truth, estimates: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Path estimates of several methods in one table beside the planted values.
+
+    Parameters
+    ----------
+    truth : Truth or None
+        The planted truth; None (a user's data) leaves the ``planted`` column empty.
+    estimates : mapping
+        Method name -> DataFrame with ``lhs, rhs, estimate`` (e.g. from
+        :func:`chain_regressions` or ``SEMResult.paths`` with
+        ``std_estimate`` renamed).
+
+    Returns
+    -------
+    DataFrame
+        Index ``(lhs, rhs)``; ``planted`` and one column per method.
+    """
+    cols = {}
+    for name, table in estimates.items():
+        _require_columns(table, ["lhs", "rhs", "estimate"], f"estimates[{name!r}]")
+        cols[name] = table.set_index(["lhs", "rhs"])["estimate"]
+    out = pd.DataFrame(cols)
+    if truth is not None:
+        planted = truth.paths[truth.paths.op == "~"].set_index(["lhs", "rhs"])["value"]
+        out.insert(0, "planted", planted.reindex(out.index))
+    else:
+        out.insert(0, "planted", np.nan)
+    return out
+
+
+#: What loyal customers are worth (THEORY.md §6), as survey and panel columns.
+WORTH_MEASURES = {
+    "price_sensitivity": "would switch for a 10% cheaper show (1-7; lower is better)",
+    "failure_tolerance": "would forgive a small service failure (1-7)",
+    "complaints": "complaints filed in the past year (count)",
+    "spend": "spend at the survey edition (booth + services, CNY)",
+}
+
+
+def worth_tests(frame: pd.DataFrame, group: Any, *, labels: tuple[str, str] = ("loyal", "other"), confidence: float = 0.95) -> dict[str, TestResult]:
+    """Compare loyal and other exhibitors on word of mouth, price sensitivity, tolerance, complaints, spend.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        As :func:`exhibitor_frame` returns; the measures present among
+        ``nps`` and :data:`WORTH_MEASURES` are compared.
+    group : array-like of bool
+        True for the loyal exhibitors (e.g. Dick & Basu ``true`` loyalty).
+
+    Returns
+    -------
+    dict
+        Measure -> :class:`~crm_lab.stats.TestResult`: ``nps`` by
+        :func:`nps_difference`, the others by Welch's t with Hedges' g.
+    """
+    g = np.asarray(group)
+    if g.dtype != bool or g.shape != (len(frame),):
+        raise LoyaltyError(f"'group' must be {len(frame)} booleans, one per row of frame (got dtype {g.dtype}, shape {g.shape})")
+    if g.all() or not g.any():
+        raise LoyaltyError("'group' must hold both loyal (True) and other (False) exhibitors")
+    out = {}
+    if "nps" in frame:
+        out["nps"] = nps_difference(frame["nps"][g], frame["nps"][~g], labels=labels, confidence=confidence)
+    for col in WORTH_MEASURES:
+        if col in frame:
+            out[col] = welch_t(frame[col][g], frame[col][~g], labels=labels, confidence=confidence)
+    return out
+
+
+# --------------------------------------------------------------------------
+# figures (axes-level: draw into ax, return it)
+# --------------------------------------------------------------------------
+def _axes(ax):
+    import matplotlib.pyplot as plt
+
+    return plt.gca() if ax is None else ax
+
+
+def plot_typology(typology: Typology, x: Any, y: Any, *, jitter: float = 0.08, rng=None, ax=None):
+    """Scatter of the two axes coloured by type, with the threshold lines.
+
+    The points are jittered (uniform, ± ``jitter``) because scale scores take
+    few distinct values; the thresholds are drawn where they are.
+    """
+    import seaborn as sns
+
+    ax = _axes(ax)
+    a, b = _pair(x, y, tuple(typology.thresholds))
+    gen = np.random.default_rng(rng)
+    sns.scatterplot(
+        x=a.to_numpy() + gen.uniform(-jitter, jitter, len(a)), y=b.to_numpy() + gen.uniform(-jitter, jitter, len(b)),
+        hue=typology.labels.to_numpy(), hue_order=list(typology.labels.cat.categories), s=14, alpha=0.6, ax=ax,
+    )  # fmt: skip
+    tx, ty = typology.thresholds.values()
+    ax.axvline(tx, color="0.3", lw=1, ls="--")
+    ax.axhline(ty, color="0.3", lw=1, ls="--")
+    names = list(typology.thresholds)
+    ax.set(xlabel=names[0], ylabel=names[1], title=typology.name)
+    return ax
+
+
+def plot_return_curve(curve: ReturnCurve, *, planted: ReturnCurve | None = None, ax=None):
+    """The fitted return curves by market structure with their bands (and the planted curves, dashed)."""
+    ax = _axes(ax)
+    colors = {"competitive": "C0", "monopoly": "C1"}
+    for label, part in curve.curve.groupby("market_structure"):
+        x = part[curve.satisfaction]
+        ax.plot(x, part["p"], color=colors[label], label=f"{label} (estimate)")
+        ax.fill_between(x, part["ci_low"], part["ci_high"], color=colors[label], alpha=0.2)
+        if planted is not None:
+            ref = planted.curve[planted.curve.market_structure == label]
+            ax.plot(ref[planted.satisfaction], ref["p"], color=colors[label], ls="--", label=f"{label} (planted, large sample)")
+    ax.set(xlabel="satisfaction (scale score)", ylabel="P(back at the next edition)", ylim=(0, 1))
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_entry(simulations: Mapping[str, pd.DataFrame], *, scenario: str = "extra leavers", ax=None):
+    """Share of exhibitors driven away by a rival show, edition by edition, with its band, per simulation."""
+    ax = _axes(ax)
+    for k, (name, sim) in enumerate(simulations.items()):
+        _require_columns(sim, ["edition_ahead", "scenario", "mean", "low", "high"], f"simulations[{name!r}]")
+        part = sim[sim["scenario"] == scenario]
+        ax.plot(part["edition_ahead"], part["mean"], marker="o", color=f"C{k}", label=name)
+        ax.fill_between(part["edition_ahead"], part["low"], part["high"], color=f"C{k}", alpha=0.2)
+    ax.set(xlabel="editions after the rival show opens", ylabel=f"share of hostages: {scenario}")
+    ax.legend(fontsize="small")
+    return ax

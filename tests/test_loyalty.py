@@ -374,3 +374,31 @@ def test_transition_matrix_of_a_hand_panel():
     assert t.loc["exploration"].tolist() == [0.5, 0.5, 0.0, 0.0]
     assert t.loc["formation", "stability"] == 1.0
     assert np.allclose(t.sum(axis=1), 1)
+
+
+def test_layer_sequence_nested_models_on_the_sample():
+    from crm_lab import datasets
+
+    out = ly.layer_sequence(datasets.load("survey"))
+    assert list(out["fit_table"].index) == ["chain", "planted", "all_at_once"]
+    dfs = out["fit_table"]["df"]
+    assert dfs["chain"] - dfs["planted"] == 3 and dfs["planted"] - dfs["all_at_once"] == 3
+    assert out["tests"]["chain vs all_at_once"].df == 6
+    # the sample was simulated with direct satisfaction and commitment paths: the strict chain is rejected
+    assert out["tests"]["chain vs all_at_once"].p_value < 1e-6
+    assert set(out["fits"]["planted"].paths["rhs"]) == {"satisfaction", "cognitive", "commitment", "affective"}
+
+
+def test_paths_beside_truth_and_worth_tests(frame, market):
+    table = ly.paths_beside_truth(market.truth, {"observed": ly.chain_regressions(frame)})
+    assert table.loc[("cognitive", "satisfaction"), "planted"] == pytest.approx(0.55)
+    assert list(table.columns) == ["planted", "observed"]
+    assert ly.paths_beside_truth(None, {"observed": ly.chain_regressions(frame)})["planted"].isna().all()
+    loyal = frame["attitude"].gt(frame["attitude"].median()).to_numpy()
+    worth = ly.worth_tests(frame, loyal)
+    assert set(worth) == {"nps", "price_sensitivity", "failure_tolerance", "complaints", "spend"}
+    assert worth["failure_tolerance"].estimate > 0 and worth["price_sensitivity"].estimate < 0
+    with pytest.raises(LoyaltyError, match="both loyal"):
+        ly.worth_tests(frame, np.ones(len(frame), bool))
+    with pytest.raises(LoyaltyError, match="booleans, one per row"):
+        ly.worth_tests(frame, loyal[:5])

@@ -1,0 +1,63 @@
+"""Notebook 04 (loyalty layers) as a researcher runs it: other seed, other data, other thresholds; bad parameters."""
+
+import pytest
+
+from crm_lab import datasets, runner
+from crm_lab.simulate import simulate_market
+
+pytestmark = pytest.mark.notebook
+
+
+def _write_market_with_truth(folder, seed):
+    """Another simulated market in the documented schema, with its planted truth (so the truth branches run)."""
+    market = simulate_market(1000, n_visitors=200, kano_respondents=10, rng=seed)
+    datasets.write_tables(market, folder)
+    return market
+
+
+def test_loyalty_notebook_with_other_seed_data_and_options(tmp_path):
+    data = tmp_path / "other market"
+    market = _write_market_with_truth(data, seed=31)
+    before = {p.name: p.stat().st_mtime_ns for p in data.iterdir()}
+    result = runner.run_notebook(
+        "04_loyalty_layers",
+        output_dir=tmp_path / "out",
+        parameters={
+            "seed": 7,
+            "data_dir": str(data),
+            "alpha": 0.1,
+            "attitude_quantile": 0.4,
+            "satisfaction_quantile": 0.6,
+            "spline_df": 4,
+            "truth_size": 5000,
+            "n_reps": 40,
+            "editions_ahead": 3,
+        },
+        html=False,
+        progress=False,
+    )
+    res = result.results
+    assert res["n_surveyed"] == len(market.tables["survey"])
+    assert res["curve_interaction"]["df"] == 4  # the B-spline interaction
+    assert res["curve_interaction"]["confidence"] == pytest.approx(0.9)
+    assert res["hostage_share_difference"]["confidence"] == pytest.approx(0.9)
+    frame_att = market.tables["survey"][["cog1", "cog2", "cog3", "aff1", "aff2", "aff3", "con1", "con2", "con3"]].mean(axis=1)
+    assert res["thresholds"]["attitude"] == pytest.approx(frame_att.quantile(0.4))
+    assert sum(res["dick_basu_shares"].values()) == pytest.approx(1)
+    assert set(res["extra_hostages_lost"]) == {"from the fitted curve", "planted truth"}
+    assert list(res["extra_hostages_lost"]["planted truth"]) == ["0", "1", "2", "3"]
+    assert res["planted_hostage_gap"] is not None
+    assert {p.name: p.stat().st_mtime_ns for p in data.iterdir()} == before, "the data folder was written to"
+
+
+@pytest.mark.parametrize(
+    "parameters, message",
+    [
+        ({"spline_df": 2}, "parameter 'spline_df' must be 0 or at least 3 (got 2)"),
+        ({"loyalty_quantile": 1.5}, "parameter 'loyalty_quantile' must be > 0 and < 1 (got 1.5)"),
+    ],
+)
+def test_loyalty_notebook_bad_parameter_stops_with_one_clear_line(tmp_path, parameters, message):
+    with pytest.raises(runner.NotebookExecutionError) as info:
+        runner.run_notebook("04_loyalty_layers", output_dir=tmp_path, parameters=parameters, html=False, progress=False)
+    assert message in str(info.value)
