@@ -78,6 +78,7 @@ __all__ = [
     "compare_segments",
     "coefficients_from_shares",
     "count_categories",
+    "count_categories_wide",
     "fong_test",
     "plot_better_worse",
     "plot_category_shares",
@@ -422,6 +423,11 @@ def _group_codes(data: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, pd.In
     return codes, pd.MultiIndex.from_tuples(list(uniques), names=keys)
 
 
+# 36 answer-pair codes (6 functional x 6 dysfunctional, 0 = missing) -> 7 category columns
+_PAIR_TO_CATEGORY = np.zeros((36, _MISSING + 1), dtype=np.int64)
+_PAIR_TO_CATEGORY[np.arange(36), _LOOKUP.ravel()] = 1
+
+
 def count_categories(
     functional: np.ndarray, dysfunctional: np.ndarray, groups: np.ndarray, n_groups: int
 ) -> np.ndarray:
@@ -429,11 +435,30 @@ def count_categories(
 
     Columns are A, O, M, I, R, Q and the pairs with a missing answer.
     ``functional``/``dysfunctional`` are int codes 0-5 (0 missing), ``groups``
-    ints ``0 .. n_groups - 1``; all of one shape.  One ``bincount``: no loop.
+    ints ``0 .. n_groups - 1``; all of one shape.  One ``bincount`` of the 36
+    answer-pair combinations per group, then the evaluation table applied to
+    those 36 counts (the same result as classifying every pair, at a fraction
+    of the memory traffic); no loop.
     """
-    cat = classify_codes(functional, dysfunctional).astype(np.int64)
-    flat = groups.astype(np.int64) * (_MISSING + 1) + cat
-    return np.bincount(flat.ravel(), minlength=n_groups * (_MISSING + 1)).reshape(n_groups, _MISSING + 1)
+    key_type = np.int32 if n_groups * 36 < 2**31 else np.int64
+    key = groups.astype(key_type) * key_type(36)
+    key += functional.astype(key_type) * key_type(6)
+    key += dysfunctional
+    pairs = np.bincount(key.ravel(), minlength=n_groups * 36).reshape(n_groups, 36)
+    return pairs @ _PAIR_TO_CATEGORY
+
+
+def count_categories_wide(functional: np.ndarray, dysfunctional: np.ndarray) -> np.ndarray:
+    """Category counts per column of (respondents x attributes) code arrays: ``(attributes, 7)``.
+
+    The fast path for wide int8 codes (0 missing, 1-5 answers): the pair code
+    ``6 f + d`` fits in int8, and each attribute is one ``bincount`` (a loop
+    over attributes, not respondents).  Columns as :func:`count_categories`.
+    """
+    pair = functional.astype(np.int8) * np.int8(6) + dysfunctional.astype(np.int8)  # 0..35
+    pair = np.ascontiguousarray(pair.T)
+    counts = np.stack([np.bincount(col, minlength=36) for col in pair])
+    return counts @ _PAIR_TO_CATEGORY
 
 
 def _long_counts(

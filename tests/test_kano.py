@@ -427,3 +427,14 @@ def test_plots_draw_and_return_the_axes():
     assert kano.plot_category_shares(t, ax=axes[2]) is axes[2]
     assert len(axes[0].texts) >= 10
     plt.close(fig)
+
+
+def test_pair_counting_equals_classifying_every_pair():
+    rng = np.random.default_rng(8)
+    f = rng.integers(0, 6, size=(500, 4), dtype=np.int8)
+    d = rng.integers(0, 6, size=(500, 4), dtype=np.int8)
+    cat = kano.classify_codes(f, d)
+    direct = np.stack([np.bincount(cat[:, j], minlength=7) for j in range(4)])
+    np.testing.assert_array_equal(kano.count_categories_wide(f, d), direct)
+    groups = np.broadcast_to(np.arange(4), f.shape)
+    np.testing.assert_array_equal(kano.count_categories(f, d, groups, 4), direct)
