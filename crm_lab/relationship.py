@@ -64,6 +64,7 @@ import pandas as pd
 import semopy
 import statsmodels.formula.api as smf
 from scipy import stats as sps
+from threadpoolctl import threadpool_limits  # via semopy -> scikit-learn
 
 from . import simulate as _simulate
 from .results import plain
@@ -84,6 +85,10 @@ __all__ = [
     "planted_regression",
     "planted_structural",
     "planted_indirect",
+    "planted_loadings",
+    "planted_correlations",
+    "planted_omega",
+    "plot_estimates",
     "mediation",
     "sem_paths",
     "sem_indirect",
@@ -93,6 +98,7 @@ __all__ = [
     "return_model",
     "simulate_recovery",
     "recovery_summary",
+    "simulated_scores",
     "mediation_power",
 ]
 
@@ -346,6 +352,52 @@ def planted_indirect(truth, *, x: str = "trust", m: str = "commitment", y: str =
     return {"a": float(a), "b": float(b), "indirect": float(a * b), "direct": float(direct), "total": float(direct + a * b)}
 
 
+def planted_loadings(truth, constructs: Sequence[str] = RQ_CONSTRUCTS) -> pd.DataFrame:
+    """The planted loadings of the items of *constructs*, and of the trust facets on trust.
+
+    Returns
+    -------
+    DataFrame
+        ``factor, item, planted`` (``=~`` rows of ``truth.paths``).  The
+        planted item loading is the correlation of the item's continuous
+        latent response with its construct; the 7-point answers coarsen it a
+        little, so standardised estimates fall slightly below.
+    """
+    loads = truth.paths[truth.paths.op == "=~"]
+    items = {i for c in constructs for i in SCALES[c]}
+    rows = loads[(loads.lhs.isin(constructs) & loads.rhs.isin(items)) | ((loads.lhs == "trust") & loads.rhs.isin(TRUST_FACETS))]
+    return rows.rename(columns={"lhs": "factor", "rhs": "item", "value": "planted"})[["factor", "item", "planted"]].reset_index(drop=True)
+
+
+def planted_correlations(truth, constructs: Sequence[str] = RQ_CONSTRUCTS) -> pd.DataFrame:
+    """The planted correlations of first-order factors, trust facets included.
+
+    A facet's correlation with another construct is its loading on trust
+    times trust's correlation with that construct; two facets correlate as
+    the product of their loadings (:func:`latent_covariance` for the rest).
+    """
+    cov = latent_covariance(truth)
+    facet = dict(zip(TRUST_FACETS, truth.params.trust_facet_loadings))
+    names = list(constructs)
+    out = np.eye(len(names))
+    for i, a in enumerate(names):
+        for j, b in enumerate(names):
+            if i != j:
+                la, lb = facet.get(a, 1.0), facet.get(b, 1.0)
+                ca, cb = ("trust" if a in facet else a), ("trust" if b in facet else b)
+                out[i, j] = la * lb * (1.0 if ca == cb else cov.loc[ca, cb])
+    return pd.DataFrame(out, index=names, columns=names)
+
+
+def planted_omega(truth, construct: str) -> float:
+    """McDonald's ω the planted item loadings imply (continuous responses, unit variance).
+
+    ``ω = (Σλ)² / ((Σλ)² + Σ(1 − λ²))`` (McDonald 1999, eq. 6.20b).
+    """
+    lam = planted_loadings(truth, [construct]).query("factor == @construct")["planted"].to_numpy()
+    return float(lam.sum() ** 2 / (lam.sum() ** 2 + np.sum(1 - lam**2)))
+
+
 # --------------------------------------------------------------------------
 # Mediation with a vectorised bootstrap
 # --------------------------------------------------------------------------
@@ -590,7 +642,8 @@ def sem_paths(data: pd.DataFrame, model: str) -> pd.DataFrame:
         When the optimiser does not converge.
     """
     model_obj = semopy.Model(model)
-    with warnings.catch_warnings():
+    # small matrices: a multi-threaded BLAS only adds contention (10x slower on a busy 2-core machine)
+    with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="blas"):
         warnings.simplefilter("ignore")
         res = model_obj.fit(data)
         if not getattr(res, "success", True):
@@ -607,6 +660,12 @@ def sem_paths(data: pd.DataFrame, model: str) -> pd.DataFrame:
         "lhs": reg["lval"].to_numpy(), "rhs": reg["rval"].to_numpy(), "estimate": estimate, "se": se,
         "std_estimate": std, "std_se": std_se, "p_value": pd.to_numeric(reg["p-value"], errors="coerce").to_numpy(),
     })
+
+
+def _one_thread(iterable):
+    """Iterate with BLAS limited to one thread (loops of small fits; see :func:`sem_paths`)."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield from iterable
 
 
 def _regressed(model: str) -> set[str]:
@@ -648,7 +707,7 @@ def sem_indirect(
     pa, pb = ab(data)
     draws, failed = [], 0
     n = len(data)
-    for _ in range(n_boot):
+    for _ in _one_thread(range(n_boot)):
         sample = data.iloc[rng.integers(0, n, n)].reset_index(drop=True)
         try:
             ra, rb = ab(sample)
@@ -871,7 +930,7 @@ def simulate_recovery(n_sims: int = 50, *, n_exhibitors: int = 3000, params=None
     model = structural_model()
     z = sps.norm.ppf((1 + confidence) / 2)
     rows, failed, planted = [], 0, None
-    for sim, stream in enumerate(streams):  # one market and one SEM fit per replication
+    for sim, stream in _one_thread(enumerate(streams)):  # one market and one SEM fit per replication
         market = _simulate.simulate_market(n_exhibitors, n_visitors=50, kano_respondents=10, params=params, rng=stream)
         if planted is None:
             truth = market.truth
@@ -930,6 +989,22 @@ def recovery_summary(recovery: pd.DataFrame, *, confidence: float = 0.95) -> pd.
     return out[cols]
 
 
+def simulated_scores(n_exhibitors: int = 20_000, *, params=None, rng=None) -> pd.DataFrame:
+    """Standardised scale scores of a large simulated survey: a population to draw survey samples from.
+
+    Columns: the scale score (mean of the items) of each construct of
+    :data:`RQ_CONSTRUCTS` and ``conative``, and ``trust`` (the mean of the
+    nine trust-facet items), each standardised.
+    """
+    from . import measurement as ms
+
+    n_exhibitors = _check_int(n_exhibitors, "n_exhibitors", 1000)
+    survey = _simulate.simulate_market(n_exhibitors, n_visitors=50, kano_respondents=10, params=params, rng=rng)["survey"]
+    scores = ms.scale_scores(survey, measurement_model(RQ_CONSTRUCTS + ("conative",)))
+    scores["trust"] = scores[list(TRUST_FACETS)].mean(axis=1)
+    return (scores - scores.mean()) / scores.std(ddof=1)
+
+
 def mediation_power(
     pool: pd.DataFrame,
     sizes: Sequence[int],
@@ -968,7 +1043,7 @@ def mediation_power(
     rng = np.random.default_rng(rng)
     q = [(1 - confidence) / 2, (1 + confidence) / 2]
     rows = []
-    for n in sizes:
+    for n in _one_thread(sizes):
         hits, est = 0, []
         for _ in range(n_sims):  # one sample per replication; its resamples are batched
             s = values[rng.choice(len(values), size=n, replace=False)]
@@ -982,3 +1057,28 @@ def mediation_power(
         p, lo, hi = proportion_ci(hits, n_sims, confidence=confidence)
         rows.append((n, p, lo, hi, float(np.mean(est))))
     return pd.DataFrame(rows, columns=["n", "power", "power_low", "power_high", "mean_indirect"])
+
+
+# --------------------------------------------------------------------------
+# Plot
+# --------------------------------------------------------------------------
+def plot_estimates(table: pd.DataFrame, *, estimate: str = "estimate", low: str = "ci_low", high: str = "ci_high",
+                   planted: str | None = "planted", ax=None):
+    """Estimates with their intervals, one row per index label, and the planted values as diamonds.
+
+    Axes-level: draws into *ax* (or the current axes) and returns it.
+    """
+    import matplotlib.pyplot as plt
+
+    _check_columns(table, [c for c in (estimate, low, high) if c], "plot_estimates")
+    ax = plt.gca() if ax is None else ax
+    y = np.arange(len(table))[::-1]
+    est = table[estimate].to_numpy(dtype=float)
+    err = np.vstack([est - table[low].to_numpy(dtype=float), table[high].to_numpy(dtype=float) - est])
+    ax.errorbar(est, y, xerr=err, fmt="o", color="C0", capsize=3, label="estimate (CI)")
+    if planted and planted in table and table[planted].notna().any():
+        ax.scatter(table[planted], y, marker="D", color="C3", zorder=3, label="planted")
+    ax.axvline(0, color="0.6", lw=0.8)
+    ax.set_yticks(y, [str(i) for i in table.index])
+    ax.legend(loc="best", fontsize="small")
+    return ax

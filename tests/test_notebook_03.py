@@ -1,0 +1,52 @@
+"""Notebook 03 (relationship quality) as a researcher runs it: other seed, a user's data folder, bad parameters."""
+
+import pandas as pd
+import pytest
+
+from crm_lab import datasets, runner
+from crm_lab.simulate import simulate_market
+
+pytestmark = pytest.mark.notebook
+
+NAME = "03_relationship_quality"
+SMALL = {"n_boot": 200, "n_boot_sem": 20, "n_sims": 2, "sim_exhibitors": 1000, "power_sims": 10}
+
+
+def _write_user_data(folder, seed):
+    """A user's folder in the documented schema: the tables only (no truth, no manifest), plus an extra column."""
+    market = simulate_market(1200, n_visitors=300, kano_respondents=20, rng=seed)
+    for path in datasets.write_tables(market, folder):
+        if path.suffix != ".csv" or path.name.startswith("truth"):
+            path.unlink()
+            continue
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        df["note"] = "kept"
+        df.to_csv(path, index=False)
+    return market
+
+
+def test_relationship_quality_on_a_users_data_with_another_seed(tmp_path):
+    user = tmp_path / "my data"
+    market = _write_user_data(user, seed=31)
+    before = {p.name: p.stat().st_mtime_ns for p in user.iterdir()}
+    result = runner.run_notebook(
+        NAME, output_dir=tmp_path / "out", html=False, progress=False,
+        parameters={"seed": 9, "data_dir": str(user), "alpha": 0.1, **SMALL},
+    )
+    res = result.results
+    assert res["n_respondents"] == len(market["survey"])
+    assert res["planted_indirect"] is None  # no truth for a user's data
+    assert all("planted" not in row for row in res["trust_drivers"].values())
+    assert res["indirect_scale_scores"]["confidence"] == pytest.approx(0.9)
+    assert res["indirect_latent"]["n_boot"] == 20
+    # the simulations still run (on simulated markets) and use the small sizes
+    assert {row["n_sims"] for row in res["recovery"].values()} <= {2}
+    assert [row["n"] for row in res["power"]] == [40, 80, 120, 160, 240]
+    assert set(res["reliability"]) == {"benevolence", "integrity", "ability", "satisfaction", "commitment", "conative"}
+    assert {p.name: p.stat().st_mtime_ns for p in user.iterdir()} == before, "the user's folder was written to"
+
+
+def test_a_bad_parameter_stops_with_one_clear_line(tmp_path):
+    with pytest.raises(runner.NotebookExecutionError) as info:
+        runner.run_notebook(NAME, output_dir=tmp_path, parameters={"n_boot": 50}, html=False, progress=False)
+    assert "parameter 'n_boot' must be" in str(info.value) and "(got 50)" in str(info.value)
