@@ -214,6 +214,14 @@ def _threshold(value: Any, data: pd.Series, name: str) -> float:
     return float(value)
 
 
+def _require_some(known: pd.Series, column: str) -> None:
+    if known.sum() < 10:
+        raise LoyaltyError(
+            f"column {column!r} is known for only {int(known.sum())} rows (at least 10 needed): the panel has no next "
+            "edition after the survey for the others (a survey at the last edition cannot show who came back)"
+        )
+
+
 def _confidence(confidence: Any) -> float:
     if isinstance(confidence, bool) or not isinstance(confidence, numbers.Real) or not 0 < confidence < 1:
         raise LoyaltyError(f"'confidence' must be > 0 and < 1 (got {confidence!r})")
@@ -816,6 +824,7 @@ def action_stage(
     level = _confidence(confidence)
     _require_columns(frame, [returned, *LAYERS, *covariates], "frame")
     keep = frame[returned].notna()
+    _require_some(keep, returned)
     data = pd.concat([_zscore(frame.loc[keep], LAYERS), frame.loc[keep, [returned, *covariates]]], axis=1)
     rhs = " + ".join(covariates)
     chain = smf.logit(f"{returned} ~ conative" + (f" + {rhs}" if rhs else ""), data=data).fit(disp=0)
@@ -1067,6 +1076,7 @@ def fit_return_curve(
     level = _confidence(confidence)
     _require_columns(data, [satisfaction, returned, monopoly], "data")
     keep = data[returned].notna()
+    _require_some(keep, returned)
     d = data.loc[keep].copy()
     bad = ~d[returned].isin([0, 1])
     if bad.any():

@@ -260,6 +260,7 @@ def test_return_curve_spline_and_dropped_rows():
     ],
 )
 def test_return_curve_bad_input(change, message):
+    # (see also test_no_next_edition_is_named)
     with pytest.raises(LoyaltyError, match=message):
         ly.fit_return_curve(change(_logistic_sample(200, 3, b_int=0)))
 
@@ -402,3 +403,11 @@ def test_paths_beside_truth_and_worth_tests(frame, market):
         ly.worth_tests(frame, np.ones(len(frame), bool))
     with pytest.raises(LoyaltyError, match="booleans, one per row"):
         ly.worth_tests(frame, loyal[:5])
+
+
+def test_no_next_edition_is_named(frame):
+    unknown = frame.assign(returned=np.nan)
+    with pytest.raises(LoyaltyError, match="known for only 0 rows"):
+        ly.fit_return_curve(unknown)
+    with pytest.raises(LoyaltyError, match="no next edition"):
+        ly.action_stage(unknown)
