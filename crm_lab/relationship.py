@@ -481,12 +481,18 @@ def _ols(design: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, int
     return beta, np.sqrt(np.diag(xtx_inv) * sigma2), n - p
 
 
-def _batched_coef(design: np.ndarray, y: np.ndarray, idx: np.ndarray, col: int) -> np.ndarray:
-    """Coefficient *col* of OLS on each bootstrap resample (rows ``idx[b]``), without a Python loop."""
-    Z = design[idx]  # (B, n, p)
-    yb = y[idx]
-    xtx = np.einsum("bij,bik->bjk", Z, Z)
-    xty = np.einsum("bij,bi->bj", Z, yb)
+def _batched_coef(design: np.ndarray, y: np.ndarray, counts: np.ndarray, col: int) -> np.ndarray:
+    """Coefficient *col* of OLS on each bootstrap resample, without a Python loop.
+
+    A resample is given by how often it draws each row (``counts[b, i]``), so
+    its normal equations are weighted sums over the rows:
+    ``X'X_b = sum_i counts[b, i] x_i x_i'`` — one matrix product for all
+    resamples — then one batched solve.
+    """
+    n, p = design.shape
+    outer = (design[:, :, None] * design[:, None, :]).reshape(n, p * p)
+    xtx = (counts @ outer).reshape(-1, p, p)
+    xty = counts @ (design * y[:, None])
     return np.linalg.solve(xtx, xty[..., None])[:, col, 0]
 
 
@@ -502,12 +508,13 @@ def _jackknife_coef(design: np.ndarray, y: np.ndarray, col: int) -> np.ndarray:
 
 
 def _indirect_draws(dm: np.ndarray, dy: np.ndarray, mv: np.ndarray, yv: np.ndarray, n_boot: int, rng) -> np.ndarray:
+    """Bootstrap draws of a·b: resamples as multinomial row counts, in chunks that bound the memory."""
     n = dm.shape[0]
-    chunk = max(1, int(2e7 // (n * dy.shape[1])))
+    chunk = max(1, int(5e6 // n))
     out = []
-    for start in range(0, n_boot, chunk):  # chunks bound memory; each chunk is one batched solve
-        idx = rng.integers(0, n, size=(min(chunk, n_boot - start), n))
-        out.append(_batched_coef(dm, mv, idx, 1) * _batched_coef(dy, yv, idx, 1))
+    for start in range(0, n_boot, chunk):
+        counts = rng.multinomial(n, np.full(n, 1.0 / n), size=min(chunk, n_boot - start)).astype(float)
+        out.append(_batched_coef(dm, mv, counts, 1) * _batched_coef(dy, yv, counts, 1))
     return np.concatenate(out)
 
 
@@ -563,9 +570,10 @@ def mediation(
     ``m = i1 + a x + covariates + e1`` and ``y = i2 + c' x + b m +
     covariates + e2`` by OLS; indirect effect ``a·b``, total ``c = c' +
     a·b`` (exact for OLS), Sobel's (1982) ``SE = sqrt(b² SE_a² + a² SE_b²)``.
-    All resamples are solved at once as a batch of normal equations
-    (``numpy.linalg.solve`` on a (B, p, p) stack), in chunks that bound the
-    memory.  Tested against statsmodels' ``Mediation`` (Imai, Keele &
+    A resample is drawn as multinomial counts of the rows; all resamples'
+    normal equations come from one matrix product of the (B, n) counts with
+    the rows' cross-products, and are solved as one (B, p, p) batch, in
+    chunks that bound the memory.  Tested against statsmodels' ``Mediation`` (Imai, Keele &
     Tingley 2010) on the same data.
     """
     what = "mediation"
@@ -642,6 +650,8 @@ def sem_paths(data: pd.DataFrame, model: str) -> pd.DataFrame:
         When the optimiser does not converge.
     """
     model_obj = semopy.Model(model)
+    observed = sorted(model_obj.vars["observed"])
+    data = pd.DataFrame(_numeric_block(data, observed, "sem_paths"), columns=observed)
     # small matrices: a multi-threaded BLAS only adds contention (10x slower on a busy 2-core machine)
     with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="blas"):
         warnings.simplefilter("ignore")
@@ -1074,7 +1084,8 @@ def plot_estimates(table: pd.DataFrame, *, estimate: str = "estimate", low: str 
     ax = plt.gca() if ax is None else ax
     y = np.arange(len(table))[::-1]
     est = table[estimate].to_numpy(dtype=float)
-    err = np.vstack([est - table[low].to_numpy(dtype=float), table[high].to_numpy(dtype=float) - est])
+    # clip: an interval end equal to the estimate can differ from it by a rounding error
+    err = np.clip(np.vstack([est - table[low].to_numpy(dtype=float), table[high].to_numpy(dtype=float) - est]), 0, None)
     ax.errorbar(est, y, xerr=err, fmt="o", color="C0", capsize=3, label="estimate (CI)")
     if planted and planted in table and table[planted].notna().any():
         ax.scatter(table[planted], y, marker="D", color="C3", zorder=3, label="planted")

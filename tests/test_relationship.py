@@ -260,3 +260,59 @@ def test_mediation_power_rises_with_n_and_holds_size_under_the_null():
     assert size["power"].iloc[0] <= 0.1
     with pytest.raises(rel.RelationshipError, match="largest size 5000 exceeds the pool's 3000 rows"):
         rel.mediation_power(strong, [5000], x="x", m="m", y="y", covariates=())
+
+
+# ---------------------------------------------------------------- planted measurement, SEM bootstrap, plot
+def test_planted_omega_by_mcdonalds_formula_and_against_measurement_omega():
+    market = simulate_market(200, n_visitors=60, kano_respondents=10, rng=3)
+    lam = np.array(market.truth.params.item_loadings)
+    # McDonald (1999): omega = (sum l)^2 / ((sum l)^2 + sum(1 - l^2)); (.80, .75, .70) -> 5.0625 / 6.37
+    assert rel.planted_omega(market.truth, "satisfaction") == pytest.approx(5.0625 / 6.37)
+    from crm_lab import measurement as ms
+
+    rng = np.random.default_rng(0)
+    f = rng.standard_normal(100_000)
+    items = pd.DataFrame({f"i{k}": l * f + np.sqrt(1 - l**2) * rng.standard_normal(f.size) for k, l in enumerate(lam)})
+    assert ms.reliability(items).omega == pytest.approx(5.0625 / 6.37, abs=0.005)
+
+
+def test_planted_correlations_match_the_latent_facet_scores():
+    market = simulate_market(40_000, n_visitors=60, kano_respondents=10, rng=6)
+    names = list(rel.RQ_CONSTRUCTS)
+    observed = market.truth.latent[names].corr()
+    np.testing.assert_allclose(observed.to_numpy(), rel.planted_correlations(market.truth).to_numpy(), atol=0.025)
+    loads = rel.planted_loadings(market.truth)
+    assert loads.query("factor == 'trust'")["planted"].tolist() == list(market.truth.params.trust_facet_loadings)
+    assert loads.query("item == 'com3'")["planted"].item() == market.truth.params.item_loadings[2]
+
+
+def test_sem_indirect_of_an_observed_model_is_the_standardised_ols_product():
+    df = _mediation_data(n=300, seed=5)
+    out = rel.sem_indirect(df, "m ~ x\ny ~ m + x", x="x", m="m", y="y", n_boot=20, rng=1)
+    z = (df - df.mean()) / df.std(ddof=0)
+    a = smf.ols("m ~ x", z).fit().params["x"]
+    b = smf.ols("y ~ m + x", z).fit().params["m"]
+    assert out["indirect"] == pytest.approx(a * b, rel=1e-3)
+    assert out["n_failed"] == 0 and out["draws"].size == 20
+    assert out["ci_low"] < out["indirect"] < out["ci_high"]
+    with pytest.raises(rel.RelationshipError, match="sem_paths: column 'y' has 1 missing"):
+        rel.sem_paths(df.assign(y=df.y.where(df.index != 0)), "y ~ x")
+
+
+def test_plot_estimates_draws_estimates_and_planted_values():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    table = pd.DataFrame({"estimate": [0.2, 0.5], "ci_low": [0.1, 0.4], "ci_high": [0.3, 0.6], "planted": [0.25, 0.45]},
+                         index=["a", "b"])
+    fig, ax = plt.subplots()
+    assert rel.plot_estimates(table, ax=ax) is ax
+    labels = {round(pos): t.get_text() for pos, t in zip(ax.get_yticks(), ax.get_yticklabels())}
+    assert labels == {1: "a", 0: "b"}  # the first row on top
+    planted = ax.collections[-1].get_offsets()
+    np.testing.assert_allclose(np.asarray(planted), [[0.25, 1], [0.45, 0]])
+    plt.close(fig)
+    with pytest.raises(rel.RelationshipError, match="lacks the columns \\['ci_low'\\]"):
+        rel.plot_estimates(table.drop(columns="ci_low"))
