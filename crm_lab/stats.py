@@ -337,7 +337,9 @@ def proportion_ci(
     confidence = _check_confidence(confidence)
     _raise(_check_count(successes, n, ("successes", "n")))
     low, high = proportion_confint(successes, n, alpha=1 - confidence, method=method)
-    return float(successes / n), float(low), float(high)
+    estimate = float(successes / n)
+    # floating-point round-off can put a bound a hair on the wrong side of the estimate at 0 or n successes
+    return estimate, min(float(low), estimate), max(float(high), estimate)
 
 
 def two_proportions(

@@ -3,33 +3,19 @@
 (nbval checks the committed notebook with its default parameters.)
 """
 
-import pandas as pd
 import pytest
+from userdata import write_user_data
 
-from crm_lab import datasets, runner
-from crm_lab.simulate import simulate_market
+from crm_lab import runner
 
 pytestmark = pytest.mark.notebook
 
 NOTEBOOK = "02_kano_model"
 
 
-def _write_user_data(folder, seed):
-    """A user's folder in the documented schema: the tables only (no truth, no manifest), plus an extra column."""
-    market = simulate_market(400, n_visitors=300, kano_respondents=25, rng=seed)
-    for path in datasets.write_tables(market, folder):
-        if path.suffix != ".csv" or path.name.startswith("truth"):
-            path.unlink()
-            continue
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-        df["note"] = "kept"
-        df.to_csv(path, index=False)
-    return market
-
-
 def test_kano_notebook_on_a_users_folder_with_another_segment_edition_and_seed(tmp_path):
     user = tmp_path / "my survey"
-    market = _write_user_data(user, seed=21)
+    market = write_user_data(user, seed=21, n_exhibitors=400, n_visitors=300, kano_respondents=25)
     before = {p.name: p.stat().st_mtime_ns for p in user.iterdir()}
     result = runner.run_notebook(
         NOTEBOOK,

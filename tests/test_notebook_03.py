@@ -1,10 +1,9 @@
 """Notebook 03 (relationship quality) as a researcher runs it: other seed, a user's data folder, bad parameters."""
 
-import pandas as pd
 import pytest
+from userdata import write_user_data
 
-from crm_lab import datasets, runner
-from crm_lab.simulate import simulate_market
+from crm_lab import runner
 
 pytestmark = pytest.mark.notebook
 
@@ -12,22 +11,9 @@ NAME = "03_relationship_quality"
 SMALL = {"n_boot": 200, "n_boot_sem": 20, "n_sims": 2, "sim_exhibitors": 1000, "power_sims": 10}
 
 
-def _write_user_data(folder, seed):
-    """A user's folder in the documented schema: the tables only (no truth, no manifest), plus an extra column."""
-    market = simulate_market(1200, n_visitors=300, kano_respondents=20, rng=seed)
-    for path in datasets.write_tables(market, folder):
-        if path.suffix != ".csv" or path.name.startswith("truth"):
-            path.unlink()
-            continue
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-        df["note"] = "kept"
-        df.to_csv(path, index=False)
-    return market
-
-
 def test_relationship_quality_on_a_users_data_with_another_seed(tmp_path):
     user = tmp_path / "my data"
-    market = _write_user_data(user, seed=31)
+    market = write_user_data(user, seed=31, n_exhibitors=1200, n_visitors=300, kano_respondents=20)
     before = {p.name: p.stat().st_mtime_ns for p in user.iterdir()}
     result = runner.run_notebook(
         NAME, output_dir=tmp_path / "out", html=False, progress=False,

@@ -1,30 +1,16 @@
 """Notebook 05 (switching costs) as a researcher runs it: other seed, a user's data folder, small sizes; bad parameters."""
 
-import pandas as pd
 import pytest
+from userdata import write_user_data
 
-from crm_lab import datasets, runner
-from crm_lab.simulate import simulate_market
+from crm_lab import runner
 
 pytestmark = pytest.mark.notebook
 
 
-def _write_user_data(folder, seed):
-    """A user's folder in the documented schema: tables only (no truth, no manifest), plus an extra column."""
-    market = simulate_market(1500, n_visitors=200, kano_respondents=10, rng=seed)
-    for path in datasets.write_tables(market, folder):
-        if path.suffix != ".csv" or path.name.startswith("truth"):
-            path.unlink()
-            continue
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-        df["note"] = "kept"
-        df.to_csv(path, index=False)
-    return market
-
-
 def test_switching_costs_on_a_users_data_with_another_seed(tmp_path):
     user = tmp_path / "my data"
-    market = _write_user_data(user, seed=5)
+    market = write_user_data(user, seed=5, n_exhibitors=1500, n_visitors=200, kano_respondents=10)
     before = {p.name: p.stat().st_mtime_ns for p in user.iterdir()}
     result = runner.run_notebook(
         "05_switching_costs",

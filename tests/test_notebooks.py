@@ -6,12 +6,10 @@
 import json
 
 import nbformat
-import pandas as pd
 import pytest
+from userdata import write_user_data
 
 from crm_lab import datasets, runner
-from crm_lab.schema import TABLES
-from crm_lab.simulate import simulate_market
 
 pytestmark = pytest.mark.notebook
 
@@ -45,23 +43,9 @@ def test_start_here_with_other_parameters(tmp_path):
     assert default == res
 
 
-def _write_user_data(folder, seed):
-    """A user's folder in the documented schema: the tables only (no truth, no manifest), plus an extra column."""
-    market = simulate_market(400, n_visitors=300, kano_respondents=20, rng=seed)
-    for path in datasets.write_tables(market, folder):
-        if path.suffix != ".csv" or path.name.startswith("truth"):
-            path.unlink()
-            continue
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-        df["note"] = "kept"  # an extra column a user might have
-        df.to_csv(path, index=False)
-    assert sorted(p.name for p in folder.iterdir()) == sorted(t.filename for t in TABLES.values())
-    return market
-
-
 def test_start_here_on_a_users_data_folder(tmp_path):
     user = tmp_path / "my data"
-    market = _write_user_data(user, seed=11)
+    market = write_user_data(user, seed=11, n_exhibitors=400, n_visitors=300, kano_respondents=20)
     before = {p.name: p.stat().st_mtime_ns for p in user.iterdir()}
     result = runner.run_notebook(
         "00_start_here", output_dir=tmp_path / "out", parameters={"data_dir": str(user)}, html=False, progress=False
@@ -88,7 +72,7 @@ def test_an_unknown_parameter_name_is_refused_before_running(tmp_path):
 
 def test_broken_user_data_names_file_column_and_lines(tmp_path):
     user = tmp_path / "broken"
-    _write_user_data(user, seed=12)
+    write_user_data(user, seed=12, n_exhibitors=400, n_visitors=300, kano_respondents=20)
     survey = (user / "survey.csv").read_text().splitlines()
     header = survey[0].split(",")
     row = survey[3].split(",")

@@ -106,6 +106,14 @@ def test_proportion_ci_wilson_newcombe_table_1(successes, n, low, high):
     assert hi == pytest.approx(high, abs=5e-5)
 
 
+def test_proportion_ci_contains_the_estimate_at_the_extremes():
+    # statsmodels' Wilson bound for 10 of 10 is 0.9999999999999999 (round-off), below the estimate 1.0
+    for successes, n in ((10, 10), (0, 10), (1, 1), (0, 1), (999, 999)):
+        estimate, low, high = proportion_ci(successes, n)
+        assert low <= estimate <= high, (successes, n)
+    assert proportion_ci(10, 10)[2] == 1.0 and proportion_ci(0, 10)[1] == 0.0
+
+
 def test_proportion_ci_other_method_and_level():
     _, lo95, hi95 = proportion_ci(81, 263)
     _, lo90, hi90 = proportion_ci(81, 263, confidence=0.9)

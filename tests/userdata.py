@@ -1,0 +1,24 @@
+"""A user's data folder for the notebook tests: another simulated market written in the documented schema."""
+
+import pandas as pd
+
+from crm_lab import datasets
+from crm_lab.schema import TABLES
+from crm_lab.simulate import simulate_market
+
+
+def write_user_data(folder, seed, n_exhibitors=400, *, n_visitors=300, kano_respondents=20):
+    """The tables only (no truth, no manifest), each with an extra column a user might have.
+
+    Returns the simulated market, so a test can compare the notebook's results with it.
+    """
+    market = simulate_market(n_exhibitors, n_visitors=n_visitors, kano_respondents=kano_respondents, rng=seed)
+    for path in datasets.write_tables(market, folder):
+        if path.suffix != ".csv" or path.name.startswith("truth"):
+            path.unlink()
+            continue
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        df["note"] = "kept"  # an extra column a user might have
+        df.to_csv(path, index=False)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(t.filename for t in TABLES.values())
+    return market
