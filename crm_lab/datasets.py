@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import difflib
 import hashlib
+import importlib.resources
 import tempfile
 from pathlib import Path
 
@@ -44,6 +45,7 @@ SAMPLE_SEED = 2024
 SAMPLE_SIZES = {"n_exhibitors": 3000, "n_visitors": 4000, "n_editions": 7, "kano_respondents": 120}
 MANIFEST = "MANIFEST.sha256"
 TRUTH_FILES = ("truth.json", "truth_latent.csv", "truth_kano.csv")
+_SHIPPED_SAMPLE = "_sample"  # the sample's folder inside an installed package (setup.py copies it there)
 _MISSING = {"", "NA", "N/A", "NaN", "nan", "null", "NULL", "None"}
 _SHOW = 5  # offending lines shown per problem
 
@@ -67,14 +69,30 @@ class DataValidationError(ValueError):
 
 
 def sample_dir() -> Path:
-    """The folder of the shipped sample (``datasets/`` at the project's root)."""
-    path = Path(__file__).resolve().parents[1] / "datasets"
-    if not path.is_dir():
-        raise FileNotFoundError(
-            f"the sample data folder {path} does not exist; crm-lab expects to run from a clone of the project "
-            "(pip install -e .), or pass data_dir= with your own CSV files"
-        )
-    return path
+    """The folder of the shipped sample.
+
+    In a clone of the project (an editable install), the ``datasets/`` folder
+    at the project's root.  In an installed wheel, which has no such folder,
+    the copy the build put inside the package, ``crm_lab/_sample/``.
+
+    Raises
+    ------
+    FileNotFoundError
+        When neither exists; then pass ``data_dir=`` with your own CSV files.
+    """
+    root = Path(__file__).resolve().parents[1]
+    clone = root / "datasets"
+    # pyproject.toml marks the clone: an installed crm_lab has site-packages as
+    # its parent, whose datasets/ may be another distribution's package.
+    if clone.is_dir() and (root / "pyproject.toml").is_file():
+        return clone
+    shipped = importlib.resources.files("crm_lab") / _SHIPPED_SAMPLE
+    if isinstance(shipped, Path) and shipped.is_dir():
+        return shipped
+    raise FileNotFoundError(
+        f"the sample data folder was not found: neither {clone} (a clone of the project) nor {shipped} "
+        "(an installed wheel); reinstall crm-lab, or pass data_dir= with your own CSV files"
+    )
 
 
 def _folder(data_dir) -> Path:

@@ -1,16 +1,45 @@
-"""Key results of a notebook run, written as JSON for sweeps and tests."""
+"""The result protocol shared by every analysis, and the key results of a notebook run.
+
+Every analysis function of crm_lab returns either a documented DataFrame or a
+*result*: a frozen dataclass deriving from :class:`Result`, which gives it
+
+* ``table`` — a tidy DataFrame whose first columns are always
+  :data:`TABLE_COLUMNS` (``estimate, se, ci_low, ci_high, statistic, df,
+  p_value``), then named extras (:func:`tidy_table` builds one);
+* ``meta`` — a dict with at least ``n``, ``confidence``, ``method`` and
+  ``citation``;
+* ``summary(decimals=3)``, ``_repr_html_`` for notebooks, ``__str__``;
+* ``to_dict()`` — everything JSON-plain (:func:`plain`), for a notebook's
+  key-results cell and for sweeps.
+
+Fitted statsmodels or semopy models stay reachable on the result (``model``).
+:func:`coef_table` turns any fitted statsmodels model into the tidy table.
+:func:`save_results` writes a notebook's key results as JSON.
+
+This follows lifelines' ``StatisticalResult`` and statsmodels' ``Summary``
+(see ``shared/STYLE.md``, "Results").
+"""
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import numbers
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
-__all__ = ["plain", "save_results"]
+__all__ = ["META_KEYS", "TABLE_COLUMNS", "Result", "coef_table", "plain", "save_results", "tidy_table"]
+
+#: The fixed leading columns of every result table, in order.
+TABLE_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "statistic", "df", "p_value")
+
+#: The keys every result's ``meta`` holds (others may follow).
+META_KEYS = ("n", "confidence", "method", "citation")
 
 
 def plain(value):
@@ -32,6 +61,12 @@ def plain(value):
         return value if math.isfinite(value) else None
     if value is None or isinstance(value, str):
         return value
+    if isinstance(value, pd.DataFrame):
+        return plain(value.reset_index().to_dict(orient="records"))
+    if isinstance(value, pd.Series):
+        return plain(value.to_dict())
+    if hasattr(value, "to_dict") and callable(value.to_dict):
+        return plain(value.to_dict())
     raise TypeError(f"results must be numbers, text, lists or dicts; got {type(value).__name__} ({value!r:.60})")
 
 
@@ -54,3 +89,189 @@ def save_results(results: dict, output_dir: str | Path) -> Path | None:
     path = folder / "results.json"
     path.write_text(json.dumps(plain(results), indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
+
+
+# --------------------------------------------------------------------------
+# The tidy table
+# --------------------------------------------------------------------------
+def tidy_table(columns: Mapping[str, Any] | pd.DataFrame, *, index: Any = None, name: str | None = None,
+               extras: Sequence[str] = ()) -> pd.DataFrame:
+    """A result table: :data:`TABLE_COLUMNS` first (absent ones NaN), then *extras* in order.
+
+    Parameters
+    ----------
+    columns : mapping or DataFrame
+        Column name -> values.  Unknown names not listed in *extras* are an
+        error (a typo must not become a silent extra column).
+    index : array-like, optional
+        Row labels (default those of *columns* when it is a DataFrame).
+    name : str, optional
+        Name of the index (``"term"``, ``"effect"``, ``"attribute"``).
+    extras : sequence of str
+        Further columns kept after the fixed ones.
+
+    Examples
+    --------
+    >>> tidy_table({"estimate": [0.5], "n": [20]}, index=["a"], name="effect", extras=["n"]).columns.tolist()
+    ['estimate', 'se', 'ci_low', 'ci_high', 'statistic', 'df', 'p_value', 'n']
+    """
+    frame = columns.copy() if isinstance(columns, pd.DataFrame) else pd.DataFrame(dict(columns))
+    unknown = [c for c in frame.columns if c not in TABLE_COLUMNS and c not in extras]
+    if unknown:
+        raise ValueError(f"tidy_table: column(s) {unknown} are neither {list(TABLE_COLUMNS)} nor named in 'extras'")
+    if index is not None:
+        frame.index = pd.Index(list(index))
+    for column in TABLE_COLUMNS:
+        if column not in frame.columns:
+            frame[column] = np.nan
+        else:
+            frame[column] = pd.to_numeric(frame[column], errors="raise").astype(float)
+    if name is not None:
+        frame.index.name = name
+    return frame[[*TABLE_COLUMNS, *[e for e in extras if e in frame.columns]]]
+
+
+def coef_table(fit: Any, *, confidence: float = 0.95) -> pd.DataFrame:
+    """The coefficients of a fitted statsmodels model as a tidy table.
+
+    Works for any statsmodels results object with ``params``, ``bse``,
+    ``tvalues``, ``pvalues`` and ``conf_int`` (OLS/WLS/GLM, Logit, Probit,
+    OrderedModel, ...).  ``df`` is the residual degrees of freedom for
+    t-based inference (``fit.use_t``), NaN for z-based.  The index holds the
+    term names (``"term"``).
+
+    Examples
+    --------
+    >>> import statsmodels.formula.api as smf
+    >>> d = pd.DataFrame({"x": [1.0, 2, 3, 4, 5], "y": [1.1, 1.9, 3.2, 3.9, 5.1]})
+    >>> coef_table(smf.ols("y ~ x", d).fit()).round(3).loc["x", ["estimate", "df"]].tolist()
+    [1.0, 3.0]
+    """
+    from ._checks import check_confidence
+
+    confidence = check_confidence(confidence)
+    ci = np.asarray(fit.conf_int(alpha=1 - confidence), dtype=float)
+    use_t = bool(getattr(fit, "use_t", False))
+    df = float(fit.df_resid) if use_t else np.nan
+    params = pd.Series(fit.params)
+    return tidy_table(
+        {
+            "estimate": params.to_numpy(dtype=float),
+            "se": np.asarray(fit.bse, dtype=float),
+            "ci_low": ci[:, 0],
+            "ci_high": ci[:, 1],
+            "statistic": np.asarray(fit.tvalues, dtype=float),
+            "df": df,
+            "p_value": np.asarray(fit.pvalues, dtype=float),
+        },
+        index=params.index,
+        name="term",
+    )
+
+
+# --------------------------------------------------------------------------
+# Formatting (rounding is always an argument)
+# --------------------------------------------------------------------------
+def fmt_number(x: Any, decimals: int) -> str:
+    """Fixed-point text; NaN/None as ``NaN``, never ``-0.000``."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "NaN"
+    if isinstance(x, numbers.Real) and math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if not isinstance(x, numbers.Real) or isinstance(x, bool):
+        return str(x)
+    text = f"{x:.{decimals}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+
+def fmt_p(p: Any, decimals: int) -> str:
+    """APA p-value: no leading zero; ``p < .001`` below the shown precision."""
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return "p = NaN"
+    smallest = 10.0 ** (-decimals)
+    if p < smallest:
+        return "p < " + f"{smallest:.{decimals}f}".lstrip("0")
+    if round(p, decimals) >= 1:
+        return "p > " + f"{1 - smallest:.{decimals}f}".lstrip("0")
+    return "p = " + f"{p:.{decimals}f}".lstrip("0")
+
+
+def fmt_cell(column: str, value: Any, decimals: int) -> str:
+    """A table cell: p-values in APA style (``< .001``), whole df as integers, the rest fixed-point."""
+    if column == "p_value" and isinstance(value, numbers.Real):
+        text = fmt_p(value, decimals)
+        return text[len("p = "):] if text.startswith("p = ") else text[len("p "):]
+    if column == "df" and isinstance(value, numbers.Real) and math.isfinite(value) and float(value).is_integer():
+        return str(int(value))
+    if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)):
+        if float(value).is_integer() and column in ("n", "k", "count", "reps", "rank"):
+            return str(int(value))
+        return fmt_number(float(value), decimals)
+    return str(value)
+
+
+def format_table(table: pd.DataFrame, decimals: int = 3) -> pd.DataFrame:
+    """*table* as text cells (see :func:`fmt_cell`), for printing with a fixed rounding."""
+    shown = table.astype(object).copy()
+    for column in shown.columns:
+        shown[column] = [fmt_cell(str(column), v, decimals) for v in table[column]]
+    return shown
+
+
+# --------------------------------------------------------------------------
+# The protocol
+# --------------------------------------------------------------------------
+class Result:
+    """Mixin of every crm_lab result: ``table`` and ``meta`` in, the rest derived.
+
+    A subclass is a frozen dataclass with (at least) the fields ``table``
+    (a :func:`tidy_table`) and ``meta`` (a dict holding :data:`META_KEYS`).
+    It may override :attr:`title` and :meth:`_summary_lines` (extra lines
+    printed under the table) and add fields of its own; fields named in
+    ``_dict_fields`` are added to :meth:`to_dict`.
+    """
+
+    _dict_fields: tuple[str, ...] = ()
+
+    @property
+    def title(self) -> str:
+        return str(self.meta.get("title") or type(self).__name__)
+
+    def _summary_lines(self, decimals: int) -> list[str]:
+        return []
+
+    def _meta_lines(self) -> list[str]:
+        m = self.meta
+        lines = []
+        head = [f"{k} = {m[k]:,}" if k == "n" and isinstance(m.get(k), numbers.Integral) else f"{k} = {m[k]:g}"
+                for k in ("n", "confidence") if isinstance(m.get(k), numbers.Real)]
+        if head:
+            lines.append("; ".join(head))
+        if m.get("method"):
+            lines.append(f"Method: {m['method']}")
+        if m.get("citation"):
+            lines.append(f"Reference: {m['citation']}")
+        return lines
+
+    def summary(self, decimals: int = 3) -> str:
+        """Title, the table with *decimals* decimals, what the result adds, n, method and citation."""
+        lines = [self.title, "=" * len(self.title), format_table(self.table, decimals).to_string(), ""]
+        lines += self._summary_lines(decimals)
+        lines += self._meta_lines()
+        return "\n".join(lines).rstrip()
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self, decimals: int = 3) -> str:
+        extra = "".join(f"<p>{html.escape(line)}</p>" for line in self._summary_lines(decimals) if line)
+        meta = "".join(f"<p><small>{html.escape(line)}</small></p>" for line in self._meta_lines())
+        return (f"<div><strong>{html.escape(self.title)}</strong>"
+                f"{format_table(self.table, decimals).to_html()}{extra}{meta}</div>")
+
+    def to_dict(self) -> dict[str, Any]:
+        """``table`` (a list of records, index included), ``meta`` and the ``_dict_fields``, JSON-plain."""
+        out = {"table": plain(self.table), "meta": plain(self.meta)}
+        for name in self._dict_fields:
+            out[name] = plain(getattr(self, name))
+        return out

@@ -31,6 +31,11 @@ __all__ = [
     "SERVICES",
     "LIKERT_MIN",
     "LIKERT_MAX",
+    "KANO_CATEGORIES",
+    "TRUST_FACETS",
+    "LOYALTY_LAYERS",
+    "SWITCHING_TYPES",
+    "SWITCHING_FACETS",
 ]
 
 DTYPES = ("int", "float", "str", "date")
@@ -109,6 +114,26 @@ SCALES: dict[str, tuple[str, ...]] = {
     "personal_loss": ("sc_personal1", "sc_personal2", "sc_personal3"),
     "brand_loss": ("sc_brand1", "sc_brand2", "sc_brand3"),
 }
+
+# --------------------------------------------------------------------------
+# Domain constants: defined once here, imported by the simulator and the topics
+# --------------------------------------------------------------------------
+#: Kano categories (Kano et al. 1984; Berger et al. 1993): attractive,
+#: one-dimensional, must-be, indifferent, reverse, questionable.
+KANO_CATEGORIES: tuple[str, ...] = ("A", "O", "M", "I", "R", "Q")
+#: The facets of trust (Mayer, Davis & Schoorman 1995), names of :data:`SCALES`.
+TRUST_FACETS: tuple[str, ...] = ("benevolence", "integrity", "ability")
+#: Oliver's (1999) loyalty layers measured by the survey (the fourth, action
+#: loyalty, is behaviour: the participation panel).
+LOYALTY_LAYERS: tuple[str, ...] = ("cognitive", "affective", "conative")
+#: Burnham, Frels & Mahajan's (2003) three switching-cost types and their eight facets.
+SWITCHING_TYPES: dict[str, tuple[str, ...]] = {
+    "procedural": ("economic_risk", "evaluation", "learning", "setup"),
+    "financial": ("benefit_loss", "monetary_loss"),
+    "relational": ("personal_loss", "brand_loss"),
+}
+#: The eight switching-cost facets, in the order of :data:`SWITCHING_TYPES`.
+SWITCHING_FACETS: tuple[str, ...] = tuple(f for facets in SWITCHING_TYPES.values() for f in facets)
 
 #: English label, Chinese term and item wording stem of each scale.
 SCALE_LABELS: dict[str, tuple[str, str, str]] = {

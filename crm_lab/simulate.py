@@ -19,8 +19,10 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from . import kano as _kano
 from .schema import (
+    KANO_CATEGORIES,
+    SWITCHING_TYPES,
+    TRUST_FACETS,
     KANO_ATTRIBUTES,
     KANO_SEGMENTS,
     REGIONS,
@@ -46,12 +48,6 @@ LATENTS = (
     "affective",
     "conative",
 )
-TRUST_FACETS = ("benevolence", "integrity", "ability")
-SWITCHING_TYPES = {
-    "procedural": ("economic_risk", "evaluation", "learning", "setup"),
-    "financial": ("benefit_loss", "monetary_loss"),
-    "relational": ("personal_loss", "brand_loss"),
-}
 #: Exogenous exhibitor traits that drive trust and switching costs.
 TRAITS = ("reputation", "contact_rate", "met_share", "tenure", "large", "monopoly")
 
@@ -276,7 +272,7 @@ class MarketParams:
             problems.append(f"kano_plan must name exactly the attributes {KANO_ATTRIBUTES}")
         for attr, plan in self.kano_plan.items():
             cats = {c for pair in plan for c in pair}
-            if len(plan) != len(KANO_SEGMENTS) or not cats <= set(_kano.CATEGORIES):
+            if len(plan) != len(KANO_SEGMENTS) or not cats <= set(KANO_CATEGORIES):
                 problems.append(f"kano_plan[{attr!r}] must give (start, end) categories for {KANO_SEGMENTS}")
         if len(self.attribute_means) != len(SATISFACTION_ATTRIBUTES):
             problems.append(f"attribute_means needs one triple per attribute of {SATISFACTION_ATTRIBUTES}")
@@ -968,7 +964,7 @@ def _survey(firms, latent, panel, survey_edition, params, rng) -> tuple[pd.DataF
 
 
 def _kano_shares(category: str, params: MarketParams) -> np.ndarray:
-    cats = _kano.CATEGORIES
+    cats = KANO_CATEGORIES
     p = np.zeros(len(cats))
     spread = 1 - params.kano_dominance - 2 * params.kano_noise_rq
     p[:4] = spread / 4
@@ -986,23 +982,23 @@ def _kano_truth(n_editions, params) -> pd.DataFrame:
                 start, end = params.kano_plan[attr][s]
                 p = (1 - w) * _kano_shares(start, params) + w * _kano_shares(end, params)
                 rows.append((e, segment, attr, *p))
-    cols = [f"p_{c}" for c in _kano.CATEGORIES]
+    cols = [f"p_{c}" for c in KANO_CATEGORIES]
     truth = pd.DataFrame(rows, columns=["edition", "segment", "attribute", *cols])
     shares = truth[cols].to_numpy()
     # the modal category; at an exact tie mid-drift, the later (end) category
     top = shares.max(axis=1, keepdims=True)
     is_top = np.isclose(shares, top)
     ends = np.array(
-        [_kano.CATEGORIES.index(params.kano_plan[a][KANO_SEGMENTS.index(s)][1]) for s, a in zip(truth.segment, truth.attribute)]
+        [KANO_CATEGORIES.index(params.kano_plan[a][KANO_SEGMENTS.index(s)][1]) for s, a in zip(truth.segment, truth.attribute)]
     )
     pick = np.where(is_top[np.arange(len(truth)), ends], ends, shares.argmax(axis=1))
-    truth["category"] = np.asarray(_kano.CATEGORIES)[pick]
+    truth["category"] = np.asarray(KANO_CATEGORIES)[pick]
     return truth
 
 
 def _kano_answers(firms, active_by_edition, visits, n_editions, k, params, rng) -> tuple[pd.DataFrame, pd.DataFrame]:
     truth = _kano_truth(n_editions, params)
-    cats = _kano.CATEGORIES
+    cats = KANO_CATEGORIES
     pair_codes = np.array([(f, d) for f in range(1, 6) for d in range(1, 6)])
     pair_weights = np.zeros((len(cats), 25))
     for c, pairs in _KANO_PAIRS.items():

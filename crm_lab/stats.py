@@ -23,10 +23,11 @@ from scipy import stats as sps
 from statsmodels.stats.proportion import (
     confint_proportions_2indep,
     proportion_confint,
-    test_proportions_2indep,
+    test_proportions_2indep as _test_proportions_2indep,
 )
 
-from .results import plain
+from ._checks import CrmLabError, check_confidence
+from .results import TABLE_COLUMNS, Result, fmt_cell, fmt_number, fmt_p, plain
 
 __all__ = [
     "TestResult",
@@ -36,41 +37,12 @@ __all__ = [
     "welch_t",
 ]
 
-#: The columns of :attr:`TestResult.table`, in order.
-TABLE_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "statistic", "df", "p_value")
 
 
 # --------------------------------------------------------------------------
-# Formatting helpers (rounding is always an argument)
+# Formatting helpers (rounding is always an argument; shared with every result)
 # --------------------------------------------------------------------------
-def _fmt(x: float | None, decimals: int) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "NaN"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    text = f"{x:.{decimals}f}"
-    # Avoid "-0.000".
-    return text[1:] if text.startswith("-") and float(text) == 0 else text
-
-
-def _fmt_p(p: float, decimals: int) -> str:
-    """APA p-value: no leading zero; ``< .001`` below the shown precision."""
-    if p is None or math.isnan(p):
-        return "p = NaN"
-    smallest = 10.0 ** (-decimals)
-    if p < smallest:
-        return "p < " + f"{smallest:.{decimals}f}".lstrip("0")
-    if round(p, decimals) >= 1:
-        return "p > " + f"{1 - smallest:.{decimals}f}".lstrip("0")
-    return "p = " + f"{p:.{decimals}f}".lstrip("0")
-
-
-def _fmt_cell(column: str, value: float, decimals: int) -> str:
-    """A table cell: p-values in APA style (``< .001``), the rest fixed-point."""
-    if column != "p_value":
-        return _fmt(value, decimals)
-    text = _fmt_p(value, decimals)
-    return text[len("p = "):] if text.startswith("p = ") else text[len("p "):]
+_fmt, _fmt_p, _fmt_cell = fmt_number, fmt_p, fmt_cell
 
 
 def _fmt_df(df: float, decimals: int) -> str:
@@ -81,7 +53,7 @@ def _fmt_df(df: float, decimals: int) -> str:
 # The result type
 # --------------------------------------------------------------------------
 @dataclass(frozen=True)
-class TestResult:
+class TestResult(Result):
     """The outcome of one statistical test, with an effect size and its CI.
 
     Parameters
@@ -159,6 +131,16 @@ class TestResult:
         values = np.array([[np.nan if v is None else float(v) for v in row]])
         return pd.DataFrame(values, columns=list(TABLE_COLUMNS), index=pd.Index([self.effect], name="effect"))
 
+    @property
+    def meta(self) -> dict[str, Any]:
+        """``n, confidence, method, citation`` (the result protocol's metadata) and ``extra``."""
+        return {"n": self.n, "confidence": self.confidence, "method": self.method, "citation": self.citation,
+                **self.extra}
+
+    @property
+    def title(self) -> str:
+        return self.test
+
     def _statistic_text(self, decimals: int) -> str:
         dec = max(decimals - 1, 0)
         df = "" if self.df is None else f"({_fmt_df(self.df, dec)})"
@@ -229,10 +211,12 @@ class TestResult:
 # --------------------------------------------------------------------------
 # Input checks (one helper per kind of check)
 # --------------------------------------------------------------------------
+class StatsError(CrmLabError):
+    """Bad input to a :mod:`crm_lab.stats` test."""
+
+
 def _check_confidence(confidence: float) -> float:
-    if isinstance(confidence, bool) or not isinstance(confidence, numbers.Real) or not 0 < confidence < 1:
-        raise ValueError(f"'confidence' must be > 0 and < 1 (got {confidence!r})")
-    return float(confidence)
+    return check_confidence(confidence, error=StatsError)
 
 
 def _check_count(successes: Any, n: Any, names: tuple[str, str]) -> list[str]:
@@ -281,7 +265,7 @@ def _is_numeric(values: Any) -> bool:
 
 def _raise(errors: list[str]) -> None:
     if errors:
-        raise ValueError("; ".join(errors))
+        raise StatsError("; ".join(errors))
 
 
 # --------------------------------------------------------------------------
@@ -421,7 +405,7 @@ def two_proportions(
         # statsmodels also computes the ratio and odds ratio, which divide by zero
         # when a group has no successes; only the score statistic is used here.
         with np.errstate(divide="ignore", invalid="ignore"):
-            test = test_proportions_2indep(
+            test = _test_proportions_2indep(
                 successes_a, n_a, successes_b, n_b, method="score", compare="diff", correction=False
             )
         z, p = float(test.statistic), float(test.pvalue)
@@ -465,7 +449,7 @@ def two_proportions(
 
 def _check_labels(labels: Any) -> tuple[str, str]:
     if isinstance(labels, str) or len(labels) != 2 or len({str(x) for x in labels}) != 2:
-        raise ValueError(f"'labels' must be two different names (got {labels!r})")
+        raise StatsError(f"'labels' must be two different names (got {labels!r})")
     return str(labels[0]), str(labels[1])
 
 
@@ -541,7 +525,7 @@ def welch_t(
     na, nb = a.size, b.size
     va, vb = a.var(ddof=1), b.var(ddof=1)
     if va == 0 and vb == 0:
-        raise ValueError("'x' and 'y' both have zero variance: t and Hedges' g are undefined")
+        raise StatsError("'x' and 'y' both have zero variance: t and Hedges' g are undefined")
     res = sps.ttest_ind(a, b, equal_var=False)
     diff_ci = res.confidence_interval(confidence_level=confidence)
     m = na + nb - 2
@@ -712,10 +696,10 @@ def _check_table(table: Any) -> np.ndarray:
     if isinstance(table, pd.DataFrame):
         table = table.to_numpy()
     if not _is_numeric(table):
-        raise ValueError("'table' must be a 2-D table of counts (got non-numeric values)")
+        raise StatsError("'table' must be a 2-D table of counts (got non-numeric values)")
     counts = np.asarray(table, dtype=float)
     if counts.ndim != 2 or min(counts.shape) < 2:
-        raise ValueError(f"'table' must be 2-D with at least 2 rows and 2 columns (got shape {counts.shape})")
+        raise StatsError(f"'table' must be 2-D with at least 2 rows and 2 columns (got shape {counts.shape})")
     errors = []
     finite = np.isfinite(counts)
     if not finite.all():
