@@ -64,6 +64,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from ._checks import CrmLabError
+from .results import Result, tidy_table
 from .stats import TestResult, _ncx2_bound
 
 __all__ = [
@@ -74,6 +76,8 @@ __all__ = [
     "SEMResult",
     "cfa",
     "chi2_difference",
+    "compare_models",
+    "ModelComparison",
     "htmt",
     "parse_model",
     "regressions",
@@ -95,7 +99,7 @@ CUTOFFS = {
 MIN_CASES = 10
 
 
-class MeasurementError(ValueError):
+class MeasurementError(CrmLabError):
     """Bad input to a measurement function: names what and where."""
 
 
@@ -434,31 +438,51 @@ def _columns(data: Any, items: Sequence[str], what: str) -> pd.DataFrame:
     return data.loc[:, list(items)]
 
 
-def scale_scores(data: pd.DataFrame, model_or_scales: str | Mapping[str, Sequence[str]]) -> pd.DataFrame:
+def scale_scores(data: pd.DataFrame, model_or_scales: str | Mapping[str, Sequence[str]], *,
+                 missing: str = "keep") -> pd.DataFrame:
     """The mean item score of every first-order factor, one column each.
 
-    A respondent with a missing item gets NaN for that scale (with a warning
-    that counts them): a mean over fewer items is a different measure.
+    Parameters
+    ----------
+    data : DataFrame
+        Item scores.
+    model_or_scales : str or mapping
+        A lavaan-syntax model (its first-order factors) or ``name -> items``.
+    missing : {"keep", "raise", "drop"}, default "keep"
+        A respondent with a missing item gets NaN for that scale, with a
+        warning that counts them (``"keep"``: a mean over fewer items is a
+        different measure); ``"raise"`` names the columns and rows;
+        ``"drop"`` drops the rows with any missing item of any scale (with a
+        warning).  See :func:`crm_lab._checks.numeric_columns`.
+
+    Returns
+    -------
+    DataFrame
+        One float column per factor, the index of *data* (fewer rows with
+        ``missing="drop"``).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"a1": [1, 2], "a2": [3, 4], "b1": [5, 6], "b2": [7, 8]})
+    >>> scale_scores(d, {"a": ["a1", "a2"], "b": ["b1", "b2"]})["b"].tolist()
+    [6.0, 7.0]
     """
+    from ._checks import check_choice, numeric_columns
+
+    check_choice(missing, "missing", ("keep", "raise", "drop"), error=MeasurementError)
     scales = _scales(model_or_scales)
+    items = list(dict.fromkeys(i for its in scales.values() for i in its))
+    frame = numeric_columns(data, items, what="scale scores", missing=missing, error=MeasurementError)
     out = {}
-    for factor, items in scales.items():
-        frame = _columns(data, items, f"scale score of {factor!r}")
-        numbers = frame.apply(pd.to_numeric, errors="coerce")
-        bad = frame.notna() & numbers.isna()
-        if bad.to_numpy().any():
-            col = bad.any()[lambda s: s].index[0]
-            raise MeasurementError(
-                f"scale score of {factor!r}: column {col!r} must be numeric: rows {_rows(frame.index[bad[col]])}"
-            )
-        incomplete = numbers.isna().any(axis=1)
+    for factor, its in scales.items():
+        incomplete = frame[list(its)].isna().any(axis=1)
         if incomplete.any():
             warnings.warn(
                 f"scale score of {factor!r}: {int(incomplete.sum())} of {len(frame)} rows have a missing item "
                 "and get NaN", UserWarning, stacklevel=2,
             )
-        out[factor] = numbers.mean(axis=1, skipna=False)
-    return pd.DataFrame(out, index=data.index)
+        out[factor] = frame[list(its)].mean(axis=1, skipna=False)
+    return pd.DataFrame(out, index=frame.index)
 
 
 # --------------------------------------------------------------------------
@@ -925,3 +949,136 @@ def chi2_difference(restricted: SEMResult, general: SEMResult, *, confidence: fl
         },
         statistic_name="Δχ²",
     )
+
+
+# --------------------------------------------------------------------------
+# Nested models compared
+# --------------------------------------------------------------------------
+#: The fit columns of :attr:`ModelComparison.fits`.
+FIT_COLUMNS = ("n", "npar", "chi2", "df", "p_value", "cfi", "tli", "rmsea", "rmsea_low", "rmsea_high", "srmr",
+               "aic", "bic")
+
+
+@dataclass(frozen=True)
+class ModelComparison(Result):
+    """Several CFA/SEM models fitted to the same rows and their χ² difference tests (see :func:`compare_models`).
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per comparison ``"restricted vs general"``: ``estimate``
+        (RMSEA_D) with its interval, ``statistic`` (Δχ²), ``df`` (Δdf),
+        ``p_value``, then ``delta_cfi`` and ``delta_aic`` (general minus
+        restricted).
+    fits : DataFrame
+        One row per model: :data:`FIT_COLUMNS`.
+    tests : dict
+        ``"restricted vs general"`` -> :class:`~crm_lab.stats.TestResult`.
+    models : dict
+        Name -> :class:`SEMResult` (the fitted semopy models stay on them).
+    meta : dict
+        n, confidence, method, citation, the pairs compared.
+    """
+
+    table: pd.DataFrame
+    fits: pd.DataFrame
+    tests: dict = field(repr=False)
+    models: dict = field(repr=False)
+    meta: dict = field(default_factory=dict)
+
+    _dict_fields = ("fits",)
+
+    @property
+    def title(self) -> str:
+        return "Nested models compared: χ² difference tests (effect: RMSEA_D)"
+
+    def _summary_lines(self, decimals: int) -> list[str]:
+        from .results import format_table
+
+        return ["Fit of each model:", format_table(self.fits, decimals).to_string(), ""]
+
+
+def compare_models(data: pd.DataFrame, models: Mapping[str, str], *, pairs: Sequence[tuple[str, str]] | None = None,
+                   kind: str = "cfa", confidence: float = 0.90) -> ModelComparison:
+    """Fit nested CFA/SEM models to the same data and test each restricted model against a more general one.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Item scores (the columns the models name).
+    models : mapping
+        Name -> lavaan-syntax model.
+    pairs : sequence of (restricted, general), optional
+        The comparisons; default every pair in the order given (each model
+        against every later one), which suits models listed from the most
+        restricted to the most general.  Nesting is the caller's claim.
+    kind : {"cfa", "sem"}
+        Fit with :func:`cfa` or :func:`sem`.
+    confidence : float, default 0.90
+        Level of the RMSEA_D interval (:func:`chi2_difference`).
+
+    Returns
+    -------
+    ModelComparison
+
+    Notes
+    -----
+    Every model is fitted to the same complete rows (the listwise-complete
+    rows of all the models' items), so that the χ² differences are valid.
+
+    References
+    ----------
+    Savalei, V., Brace, J. C., & Fouladi, R. T. (2023). We need to change how
+    we compute RMSEA for nested model comparisons in structural equation
+    modeling. *Psychological Methods*. https://doi.org/10.1037/met0000537
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> f = rng.normal(size=(300, 1))
+    >>> d = pd.DataFrame(f @ np.ones((1, 6)) * 0.7 + rng.normal(size=(300, 6)), columns=list("abcdef"))
+    >>> out = compare_models(d, {"one": "g =~ a + b + c + d + e + f",
+    ...                          "two": "f1 =~ a + b + c\\nf2 =~ d + e + f"})
+    >>> list(out.table.index), int(out.table.loc["one vs two", "df"])
+    (['one vs two'], 1)
+    """
+    from ._checks import check_choice, check_confidence
+
+    confidence = check_confidence(confidence, error=MeasurementError)
+    check_choice(kind, "kind", ("cfa", "sem"), error=MeasurementError)
+    if not isinstance(models, Mapping) or len(models) < 2:
+        raise MeasurementError(f"compare_models: 'models' must map at least two names to model strings (got {models!r:.80})")
+    names = list(models)
+    if pairs is None:
+        pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]
+    unknown = sorted({n for pair in pairs for n in pair} - set(names))
+    if unknown:
+        raise MeasurementError(f"compare_models: pairs name unknown model(s) {unknown}; the models are {names}")
+    if isinstance(data, pd.DataFrame):
+        items = sorted({i for model in models.values() for i in _observed(model) if i in data.columns})
+        complete = _numeric_frame(data, items, what="compare_models")
+        data = complete
+    fit = cfa if kind == "cfa" else sem
+    fitted = {name: fit(data, model) for name, model in models.items()}
+    fits = pd.DataFrame({name: {k: r.fit.get(k, np.nan) for k in FIT_COLUMNS} for name, r in fitted.items()}).T
+    fits.index.name = "model"
+    tests = {f"{a} vs {b}": chi2_difference(fitted[a], fitted[b], confidence=confidence) for a, b in pairs}
+    table = tidy_table(
+        {
+            "estimate": [t.estimate for t in tests.values()],
+            "ci_low": [t.ci_low for t in tests.values()],
+            "ci_high": [t.ci_high for t in tests.values()],
+            "statistic": [t.statistic for t in tests.values()],
+            "df": [t.df for t in tests.values()],
+            "p_value": [t.p_value for t in tests.values()],
+            "delta_cfi": [t.extra["delta_cfi"] for t in tests.values()],
+            "delta_aic": [t.extra["delta_aic"] for t in tests.values()],
+        },
+        index=list(tests), name="comparison", extras=("delta_cfi", "delta_aic"),
+    )
+    n = int(next(iter(fitted.values())).n)
+    meta = {"n": n, "confidence": confidence, "pairs": [list(p) for p in pairs], "kind": kind,
+            "method": "ML fits (semopy) of nested models on the same rows; likelihood-ratio χ² difference tests "
+                      "with RMSEA_D and its noncentral-χ² interval",
+            "citation": "Savalei, V., Brace, J. C., & Fouladi, R. T. (2023). Psychological Methods."}
+    return ModelComparison(table=table, fits=fits, tests=tests, models=fitted, meta=meta)
