@@ -1,6 +1,7 @@
 # crm-lab — the two commands of the README, and their helpers.
 #   make suite   run every notebook with its default parameters (into build/suite)
-#   make test    run the test suite
+#   make test    run the test suite (with the doctests of crm_lab and the wheel-install test)
+#   make lint    ruff (configured in pyproject.toml)
 # Both create the virtual environment .venv on first use (Python 3.11+).
 
 PYTHON ?= python3
@@ -9,7 +10,7 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-stamp
 OUT    ?= build/suite
 
-.PHONY: suite test install test-min student clean
+.PHONY: suite test install test-min student lint clean
 
 install: $(STAMP)
 
@@ -33,6 +34,10 @@ test-min:
 	.venv-min/bin/python -m pip install --quiet --upgrade pip
 	.venv-min/bin/python -m pip install --quiet -c .venv-min/constraints.txt -e ".[test]"
 	.venv-min/bin/python -m pytest
+
+# Not yet part of `make test` or .ci/run (files still to be cleaned up).
+lint: $(STAMP)
+	$(BIN)/ruff check crm_lab tests benchmarks conftest.py setup.py
 
 student: $(STAMP)
 	$(BIN)/crm-lab student --output-dir build/student

@@ -95,6 +95,17 @@ def sample_dir() -> Path:
     )
 
 
+def _clone_sample_dir(what: str) -> Path:
+    """The clone's ``datasets/`` folder, the only default a writer may use (never an installed package)."""
+    folder = sample_dir()
+    if folder.name != "datasets":
+        raise FileNotFoundError(
+            f"{what}: crm-lab is installed, not run from a clone, so there is no datasets/ folder to rewrite; "
+            "pass the folder to write to"
+        )
+    return folder
+
+
 def _folder(data_dir) -> Path:
     if data_dir is None or str(data_dir) == "":
         return sample_dir()
@@ -396,13 +407,14 @@ def generate_sample(output_dir: str | Path | None = None, *, seed: int | None = 
     Parameters
     ----------
     output_dir : str or Path, optional
-        Where to write; default the shipped ``datasets/`` folder.
+        Where to write; default the clone's ``datasets/`` folder (an
+        installed package is never written to: pass a folder there).
     seed : int, optional
         Default :data:`SAMPLE_SEED`, the seed of the shipped sample.
     """
     seed = SAMPLE_SEED if seed is None else seed
     market = simulate_market(**SAMPLE_SIZES, rng=seed)
-    return write_tables(market, sample_dir() if output_dir is None else output_dir)
+    return write_tables(market, _clone_sample_dir("generate_sample") if output_dir is None else output_dir)
 
 
 def verify(data_dir: str | Path | None = None, *, regenerate: bool = False) -> list[str]:
@@ -524,7 +536,7 @@ def dictionary_markdown() -> str:
 
 
 def write_dictionary(path: str | Path | None = None) -> Path:
-    """Write :func:`dictionary_markdown` (default: ``datasets/README.md``)."""
-    path = sample_dir() / "README.md" if path is None else Path(path)
+    """Write :func:`dictionary_markdown` (default: the clone's ``datasets/README.md``)."""
+    path = _clone_sample_dir("write_dictionary") / "README.md" if path is None else Path(path)
     path.write_text(dictionary_markdown(), encoding="utf-8")
     return path

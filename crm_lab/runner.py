@@ -28,13 +28,13 @@ from __future__ import annotations
 import ast
 import difflib
 import functools
+import hashlib
 import itertools
 import json
 import math
 import re
 import threading
 import time
-import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -142,7 +142,7 @@ def resolve_notebook(name: str | Path) -> Path:
 
     Examples
     --------
-    >>> resolve_notebook("00").name  # doctest: +SKIP
+    >>> resolve_notebook("00").name
     '00_start_here.ipynb'
     """
     if _looks_like_path(name):

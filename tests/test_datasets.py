@@ -9,6 +9,7 @@ what was expected.
 
 from __future__ import annotations
 
+import importlib.resources
 import re
 import shutil
 from pathlib import Path
@@ -96,6 +97,23 @@ def snapshot(folder: Path) -> dict:
 
 def test_shipped_sample_verifies():
     assert verify() == []
+
+
+def test_sample_dir_in_a_clone_is_its_datasets_folder():
+    assert SAMPLE == Path(datasets.__file__).resolve().parents[1] / "datasets"
+
+
+def test_sample_dir_of_an_installed_package_is_its_shipped_copy(tmp_path, monkeypatch):
+    # an installed crm_lab sits in site-packages, where a datasets/ folder may be another distribution's package
+    site = tmp_path / "site-packages"
+    (site / "datasets").mkdir(parents=True)
+    (site / "crm_lab" / "_sample").mkdir(parents=True)
+    monkeypatch.setattr(datasets, "__file__", str(site / "crm_lab" / "datasets.py"))
+    monkeypatch.setattr(importlib.resources, "files", lambda package: site / package)
+    assert sample_dir() == site / "crm_lab" / "_sample"
+    (site / "crm_lab" / "_sample").rmdir()
+    with pytest.raises(FileNotFoundError, match="sample data folder was not found.*pass data_dir="):
+        sample_dir()
 
 
 def test_shipped_files_are_exactly_the_manifest():
@@ -196,9 +214,8 @@ def test_load_sample_values():
     assert load("exhibitors", "").equals(exh)  # "" means the sample, as None does
 
 
-def test_load_all_loads_every_table():
-    tables = load_all()
-    assert list(tables) == list(TABLES)
+def test_load_all_loads_every_table(sample_tables):
+    assert list(sample_tables) == list(TABLES)
     only = load_all(tables=["survey", "exhibitors"])
     assert list(only) == ["survey", "exhibitors"]
 

@@ -1,6 +1,7 @@
 """Notebook 04 (loyalty layers) as a researcher runs it: other seed, other data, other thresholds; bad parameters."""
 
 import pytest
+from userdata import mtimes
 
 from crm_lab import datasets, runner
 from crm_lab.simulate import simulate_market
@@ -15,26 +16,22 @@ def _write_market_with_truth(folder, seed):
     return market
 
 
-def test_loyalty_notebook_with_other_seed_data_and_options(tmp_path):
+def test_loyalty_notebook_with_other_seed_data_and_options(run_nb, tmp_path):
     data = tmp_path / "other market"
     market = _write_market_with_truth(data, seed=31)
-    before = {p.name: p.stat().st_mtime_ns for p in data.iterdir()}
-    result = runner.run_notebook(
+    before = mtimes(data)
+    result = run_nb(
         "04_loyalty_layers",
-        output_dir=tmp_path / "out",
-        parameters={
-            "seed": 7,
-            "data_dir": str(data),
-            "alpha": 0.1,
-            "attitude_quantile": 0.4,
-            "satisfaction_quantile": 0.6,
-            "spline_df": 4,
-            "truth_size": 5000,
-            "n_reps": 40,
-            "editions_ahead": 3,
-        },
-        html=False,
-        progress=False,
+        tmp_path / "out",
+        seed=7,
+        data_dir=str(data),
+        alpha=0.1,
+        attitude_quantile=0.4,
+        satisfaction_quantile=0.6,
+        spline_df=4,
+        truth_size=5000,
+        n_reps=40,
+        editions_ahead=3,
     )
     res = result.results
     assert res["n_surveyed"] == len(market.tables["survey"])
@@ -47,7 +44,7 @@ def test_loyalty_notebook_with_other_seed_data_and_options(tmp_path):
     assert set(res["extra_hostages_lost"]) == {"from the fitted curve", "planted truth"}
     assert list(res["extra_hostages_lost"]["planted truth"]) == ["0", "1", "2", "3"]
     assert res["planted_hostage_gap"] is not None
-    assert {p.name: p.stat().st_mtime_ns for p in data.iterdir()} == before, "the data folder was written to"
+    assert mtimes(data) == before, "the data folder was written to"
 
 
 @pytest.mark.parametrize(
@@ -57,7 +54,7 @@ def test_loyalty_notebook_with_other_seed_data_and_options(tmp_path):
         ({"loyalty_quantile": 1.5}, "parameter 'loyalty_quantile' must be > 0 and < 1 (got 1.5)"),
     ],
 )
-def test_loyalty_notebook_bad_parameter_stops_with_one_clear_line(tmp_path, parameters, message):
+def test_loyalty_notebook_bad_parameter_stops_with_one_clear_line(run_nb, parameters, message):
     with pytest.raises(runner.NotebookExecutionError) as info:
-        runner.run_notebook("04_loyalty_layers", output_dir=tmp_path, parameters=parameters, html=False, progress=False)
+        run_nb("04_loyalty_layers", **parameters)
     assert message in str(info.value)

@@ -1,25 +1,20 @@
 """Notebook 05 (switching costs) as a researcher runs it: other seed, a user's data folder, small sizes; bad parameters."""
 
 import pytest
-from userdata import write_user_data
+from userdata import mtimes
 
 from crm_lab import runner
 
 pytestmark = pytest.mark.notebook
 
 
-def test_switching_costs_on_a_users_data_with_another_seed(tmp_path):
-    user = tmp_path / "my data"
-    market = write_user_data(user, seed=5, n_exhibitors=1500, n_visitors=200, kano_respondents=10)
-    before = {p.name: p.stat().st_mtime_ns for p in user.iterdir()}
-    result = runner.run_notebook(
-        "05_switching_costs",
-        output_dir=tmp_path / "out",
-        parameters={"seed": 9, "data_dir": str(user), "alpha": 0.1, "n_boot": 100, "n_sims": 200,
-                     "power_reps": 60, "truth_size": 5000},
-        html=False,
-        progress=False,
-    )
+def test_switching_costs_on_a_users_data_with_another_seed(run_nb, user_data, tmp_path):
+    user, market = user_data(seed=5, n_exhibitors=1500, n_visitors=200, kano_respondents=10)
+    before = mtimes(user)
+    result = run_nb(
+        "05_switching_costs", tmp_path / "out",
+        seed=9, data_dir=str(user), alpha=0.1, n_boot=100, n_sims=200, power_reps=60, truth_size=5000,
+    )  # fmt: skip
     res = result.results
     survey = market.tables["survey"]
     assert res["n_respondents"] == int((survey["edition"] == survey["edition"].max()).sum())
@@ -29,10 +24,10 @@ def test_switching_costs_on_a_users_data_with_another_seed(tmp_path):
     assert set(res["cfa_fit"]) == {"one_factor", "three_types", "eight_facets", "second_order"}
     assert set(res["dominance"]) == {"procedural", "financial", "relational"}
     assert res["seed"] == 9
-    assert {p.name: p.stat().st_mtime_ns for p in user.iterdir()} == before, "the user's folder was written to"
+    assert mtimes(user) == before, "the user's folder was written to"
 
 
-def test_a_bad_parameter_stops_with_one_clear_line(tmp_path):
+def test_a_bad_parameter_stops_with_one_clear_line(run_nb):
     with pytest.raises(runner.NotebookExecutionError) as info:
-        runner.run_notebook("05_switching_costs", output_dir=tmp_path, parameters={"power_reps": 5}, html=False, progress=False)
+        run_nb("05_switching_costs", power_reps=5)
     assert "parameter 'power_reps' must be an integer >= 50 and <= 100000 (got 5)" in str(info.value)

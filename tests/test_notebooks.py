@@ -7,7 +7,7 @@ import json
 
 import nbformat
 import pytest
-from userdata import write_user_data
+from userdata import mtimes
 
 from crm_lab import datasets, runner
 
@@ -26,14 +26,8 @@ def test_every_notebook_is_committed_executed_with_one_parameters_cell():
         assert nb.metadata["kernelspec"]["name"] == "python3"
 
 
-def test_start_here_with_other_parameters(tmp_path):
-    result = runner.run_notebook(
-        "00_start_here",
-        output_dir=tmp_path,
-        parameters={"seed": 7, "alpha": 0.01, "truth_size": 5000},
-        html=False,
-        progress=False,
-    )
+def test_start_here_with_other_parameters(run_nb, tmp_path):
+    result = run_nb("00_start_here", seed=7, alpha=0.01, truth_size=5000)
     res = result.results
     assert res["risk_difference"]["confidence"] == pytest.approx(0.99)
     # the data is the shipped sample; only the truth simulation changed with the seed
@@ -43,36 +37,32 @@ def test_start_here_with_other_parameters(tmp_path):
     assert default == res
 
 
-def test_start_here_on_a_users_data_folder(tmp_path):
-    user = tmp_path / "my data"
-    market = write_user_data(user, seed=11, n_exhibitors=400, n_visitors=300, kano_respondents=20)
-    before = {p.name: p.stat().st_mtime_ns for p in user.iterdir()}
-    result = runner.run_notebook(
-        "00_start_here", output_dir=tmp_path / "out", parameters={"data_dir": str(user)}, html=False, progress=False
-    )
+def test_start_here_on_a_users_data_folder(run_nb, user_data, tmp_path):
+    user, market = user_data(seed=11, n_exhibitors=400, n_visitors=300, kano_respondents=20)
+    before = mtimes(user)
+    result = run_nb("00_start_here", tmp_path / "out", data_dir=str(user))
     res = result.results
     assert res["n_exhibitors"] == 400
     assert res["planted_difference"] is None  # no truth for a user's data
     rates = market.tables["participation"]
     assert 0 < res["return_rate_competitive"] <= 1 and len(rates) > 0
-    assert {p.name: p.stat().st_mtime_ns for p in user.iterdir()} == before, "the user's folder was written to"
+    assert mtimes(user) == before, "the user's folder was written to"
 
 
-def test_a_bad_parameter_value_stops_with_one_clear_line(tmp_path):
+def test_a_bad_parameter_value_stops_with_one_clear_line(run_nb):
     with pytest.raises(runner.NotebookExecutionError) as info:
-        runner.run_notebook("00_start_here", output_dir=tmp_path, parameters={"alpha": 1.5}, html=False, progress=False)
+        run_nb("00_start_here", alpha=1.5)
     assert "parameter 'alpha' must be > 0 and < 1 (got 1.5)" in str(info.value)
 
 
-def test_an_unknown_parameter_name_is_refused_before_running(tmp_path):
+def test_an_unknown_parameter_name_is_refused_before_running(run_nb, tmp_path):
     with pytest.raises(ValueError, match="did you mean 'seed'"):
-        runner.run_notebook("00_start_here", output_dir=tmp_path, parameters={"sede": 3}, html=False)
+        run_nb("00_start_here", sede=3)
     assert not any(tmp_path.iterdir())
 
 
-def test_broken_user_data_names_file_column_and_lines(tmp_path):
-    user = tmp_path / "broken"
-    write_user_data(user, seed=12, n_exhibitors=400, n_visitors=300, kano_respondents=20)
+def test_broken_user_data_names_file_column_and_lines(run_nb, user_data, tmp_path):
+    user, _ = user_data(seed=12, n_exhibitors=400, n_visitors=300, kano_respondents=20, name="broken")
     survey = (user / "survey.csv").read_text().splitlines()
     header = survey[0].split(",")
     row = survey[3].split(",")
@@ -80,7 +70,7 @@ def test_broken_user_data_names_file_column_and_lines(tmp_path):
     survey[3] = ",".join(row)
     (user / "survey.csv").write_text("\n".join(survey) + "\n")
     with pytest.raises(runner.NotebookExecutionError) as info:
-        runner.run_notebook("00_start_here", output_dir=tmp_path / "o", parameters={"data_dir": str(user)}, html=False, progress=False)
+        run_nb("00_start_here", tmp_path / "o", data_dir=str(user))
     message = str(info.value)
     assert "survey.csv" in message and "'sat2'" in message and "line 4" in message
 

@@ -1,4 +1,7 @@
-"""A user's data folder for the notebook tests: another simulated market written in the documented schema."""
+"""A user's data folder for the notebook tests: another simulated market written in the documented schema.
+
+Tests get it through the ``user_data`` fixture of conftest.py.
+"""
 
 import pandas as pd
 
@@ -22,3 +25,8 @@ def write_user_data(folder, seed, n_exhibitors=400, *, n_visitors=300, kano_resp
         df.to_csv(path, index=False)
     assert sorted(p.name for p in folder.iterdir()) == sorted(t.filename for t in TABLES.values())
     return market
+
+
+def mtimes(folder):
+    """Modification time of every file in *folder*, by name (to show that a run did not write there)."""
+    return {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
