@@ -22,9 +22,18 @@ This module holds the standard analysis, vectorised over respondents:
 * :func:`segment_test` / :func:`compare_segments` — chi-square tests of the
   category distributions between groups, with Cramér's V;
 * :func:`simulate_decisions` — how often a survey of n respondents recovers
-  the planted category, and how often Fong's test calls a mix "clear";
+  the planted category, and how often Fong's test calls a mix "clear" (with
+  Wilson intervals; :func:`crm_lab.power.smallest_n` reads off the survey size
+  that reaches a target);
 * ``plot_*`` — the Better–Worse diagram, the continuous diagram, category
   shares.
+
+The general machinery is shared: input checks from :mod:`crm_lab._checks`,
+the percentile interval from :mod:`crm_lab.resampling`, the simulation loop
+and its Wilson intervals from :mod:`crm_lab.power`, the chi-square test from
+:mod:`crm_lab.stats`.  The analysis functions return documented DataFrames
+(one row per attribute); :func:`segment_test` returns a
+:class:`crm_lab.stats.TestResult`.
 
 References
 ----------
@@ -51,6 +60,7 @@ delight your customers. *Journal of Product & Brand Management*, 5(2), 6-18.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
 import warnings
@@ -62,13 +72,31 @@ import pandas as pd
 from scipy import stats as sps
 
 from . import stats as _stats
+from ._checks import (
+    CrmLabError,
+    check_choice,
+    check_columns,
+    check_confidence,
+    check_frame,
+    check_integer,
+    check_number,
+    numeric_columns,
+    raise_problems,
+    rows_text,
+)
+from .power import power_by_simulation
+from .resampling import percentile_interval
+from .results import tidy_table
+from .schema import KANO_CATEGORIES
 
 __all__ = [
     "ANSWERS",
     "CATEGORIES",
     "CONTINUOUS_SCORES",
+    "DECISIONS",
     "EVALUATION_TABLE",
     "PRIORITY",
+    "SEGMENT_COLUMNS",
     "KanoInputError",
     "analyze",
     "analyze_continuous",
@@ -84,7 +112,6 @@ __all__ = [
     "plot_category_shares",
     "plot_continuous",
     "plot_drift",
-    "required_sample_size",
     "segment_test",
     "simulate_decisions",
     "to_codes",
@@ -101,8 +128,9 @@ ANSWERS = {
 }
 
 #: Kano categories: attractive (魅力), one-dimensional (期望), must-be (必备),
-#: indifferent (无差异), reverse (反向), questionable (可疑).
-CATEGORIES = ("A", "O", "M", "I", "R", "Q")
+#: indifferent (无差异), reverse (反向), questionable (可疑);
+#: :data:`crm_lab.schema.KANO_CATEGORIES`, re-exported.
+CATEGORIES = KANO_CATEGORIES
 
 #: Berger et al. (1993), the Kano evaluation table.  Rows: the functional
 #: answer (1 like ... 5 dislike); columns: the dysfunctional answer.
@@ -146,12 +174,12 @@ for _code, (_en, _zh) in ANSWERS.items():
 TABLE_COLUMNS = (
     "A", "O", "M", "I", "R", "Q", "n", "n_missing", "mode", "second", "category", "rule_category",
     "fong_difference", "fong_critical", "fong_significant", "binom_p_value",
-    "better", "better_low", "better_high", "worse", "worse_low", "worse_high",
+    "better", "better_low", "better_high", "worse", "worse_low", "worse_high", "confidence",
     "category_strength", "total_strength", "chi2", "chi2_p_value",
 )  # fmt: skip
 
 
-class KanoInputError(ValueError):
+class KanoInputError(CrmLabError):
     """Kano answers or counts that cannot be analysed; the message names what and where."""
 
 
@@ -162,14 +190,13 @@ def _norm_label(text: str) -> str:
     return "".join(text.lower().split()).replace("_", "").replace("-", "")
 
 
-def _positions_text(index: Sequence[Any], limit: int = 5) -> str:
-    shown = [x.item() if hasattr(x, "item") else x for x in list(index)[:limit]]
-    more = f" and {len(index) - limit} more" if len(index) > limit else ""
-    return f"{shown}{more}"
-
-
 def _codes_and_problems(values: Any, name: str, index: Any = None, context: Any = None) -> tuple[np.ndarray, str | None]:
-    """int8 codes (0 = missing) and, if any value is not an answer, the message."""
+    """int8 codes (0 = missing) and, if any value is not an answer, the message.
+
+    The message names the offending rows by their index labels (a Series, or
+    *index*) or, for a plain array, by their positions (:func:`rows_text`),
+    the first values, and the attributes of *context* they belong to.
+    """
     if isinstance(values, (pd.Series, pd.Index)):
         index = values.index if index is None and isinstance(values, pd.Series) else index
         if pd.api.types.is_bool_dtype(values.dtype) or not pd.api.types.is_numeric_dtype(values.dtype):
@@ -211,12 +238,12 @@ def _codes_and_problems(values: Any, name: str, index: Any = None, context: Any 
         return codes, None
     pos = np.flatnonzero(bad)
     where = "positions" if index is None else "rows"
-    labels = pos if index is None else np.asarray(index)[pos]
+    labels = pos if index is None else pd.Index(index)[pos]
     vals = [v.item() if hasattr(v, "item") else v for v in arr[pos[:5]]]
-    text = f"{name} answers must be codes 1-5; {pos.size} are not, at {where} {_positions_text(labels)} (values {vals})"
+    text = f"{name} answers must be codes 1-5; {pos.size} are not, at {where} {rows_text(labels)} (values {vals})"
     if context is not None:
-        attrs = pd.unique(np.asarray(context)[pos])
-        text += f" for attribute(s) {_positions_text(list(attrs))}"
+        attrs = [a.item() if hasattr(a, "item") else a for a in pd.unique(np.asarray(context)[pos])]
+        text += f" for attribute(s) {attrs[:5]}" + (f" and {len(attrs) - 5} more" if len(attrs) > 5 else "")
     return codes, text + f" (labels are accepted too: {_allowed_labels()})"
 
 
@@ -247,6 +274,17 @@ def to_codes(values: Any, *, name: str = "answers") -> np.ndarray:
         Naming the positions (or Series index labels) and values that are
         neither a code nor a label.
 
+    Notes
+    -----
+    Tested: English, Chinese and numeric labels give the same categories.
+
+    References
+    ----------
+    Berger, C., Blauth, R., Boger, D., Bolster, C., Burchill, G., DuMouchel,
+    W., Pouliot, F., Richter, R., Rubinoff, A., Shen, D., Timko, M., &
+    Walden, D. (1993). Kano's methods for understanding customer-defined
+    quality. *Center for Quality of Management Journal*, 2(4), 3-36.
+
     Examples
     --------
     >>> to_codes(["like", "理应如此", 3, None, "Live with"]).tolist()
@@ -261,8 +299,33 @@ def to_codes(values: Any, *, name: str = "answers") -> np.ndarray:
 def classify_codes(functional: np.ndarray, dysfunctional: np.ndarray) -> np.ndarray:
     """Category index per pair from int codes 0-5 (0 missing); the fast path.
 
-    Returns int8 indices into :data:`CATEGORIES`, with 6 for a pair with a
-    missing answer.  Works on arrays of any (equal) shape; no checks.
+    Parameters
+    ----------
+    functional, dysfunctional : numpy.ndarray of int
+        Codes 0 (missing) to 5, arrays of any (equal) shape; not checked.
+
+    Returns
+    -------
+    numpy.ndarray of int8
+        Indices into :data:`CATEGORIES`, with 6 for a pair with a missing
+        answer.
+
+    Notes
+    -----
+    A lookup in :data:`EVALUATION_TABLE`; tested through :func:`classify`
+    against every cell of the table of Berger et al. (1993).
+
+    References
+    ----------
+    Berger, C., Blauth, R., Boger, D., Bolster, C., Burchill, G., DuMouchel,
+    W., Pouliot, F., Richter, R., Rubinoff, A., Shen, D., Timko, M., &
+    Walden, D. (1993). Kano's methods for understanding customer-defined
+    quality. *Center for Quality of Management Journal*, 2(4), 3-36.
+
+    Examples
+    --------
+    >>> classify_codes(np.array([1, 2, 0]), np.array([5, 5, 5])).tolist()
+    [1, 2, 6]
     """
     return _LOOKUP[functional, dysfunctional]
 
@@ -294,6 +357,17 @@ def classify(functional: Any, dysfunctional: Any) -> np.ndarray:
     Tested cell by cell against the evaluation table of Berger et al.
     (1993).
 
+    References
+    ----------
+    Berger, C., Blauth, R., Boger, D., Bolster, C., Burchill, G., DuMouchel,
+    W., Pouliot, F., Richter, R., Rubinoff, A., Shen, D., Timko, M., &
+    Walden, D. (1993). Kano's methods for understanding customer-defined
+    quality. *Center for Quality of Management Journal*, 2(4), 3-36.
+
+    Kano, N., Seraku, N., Takahashi, F., & Tsuji, S. (1984). Attractive
+    quality and must-be quality. *Journal of the Japanese Society for Quality
+    Control*, 14(2), 39-48.
+
     Examples
     --------
     >>> classify([1, 1, 3, 2], [5, 3, 5, 3]).tolist()
@@ -309,9 +383,7 @@ def classify(functional: Any, dysfunctional: Any) -> np.ndarray:
         )
     fc, fp = _codes_and_problems(_intlike(f), "functional")
     dc, dp = _codes_and_problems(_intlike(d), "dysfunctional")
-    problems = [p for p in (fp, dp) if p]
-    if problems:
-        raise KanoInputError("; ".join(problems))
+    raise_problems([p for p in (fp, dp) if p], error=KanoInputError)
     out = _CAT_ARRAY[classify_codes(fc, dc)].astype(str)
     return out.reshape(np.shape(f))
 
@@ -327,16 +399,6 @@ def _intlike(values: Any) -> Any:
 # --------------------------------------------------------------------------
 # Data layouts
 # --------------------------------------------------------------------------
-def _check_columns(data: Any, columns: Mapping[str, str | None], what: str) -> None:
-    if not isinstance(data, pd.DataFrame):
-        raise KanoInputError(f"{what} must be a pandas DataFrame (got {type(data).__name__})")
-    missing = [f"{role}={col!r}" for role, col in columns.items() if col is not None and col not in data.columns]
-    if missing:
-        raise KanoInputError(
-            f"{what}: missing column(s) {', '.join(missing)}; the data has: {', '.join(map(str, data.columns))}"
-        )
-
-
 def to_long(
     wide: pd.DataFrame,
     *,
@@ -373,13 +435,26 @@ def to_long(
         When a column is missing, an attribute has only one of its two
         columns, or no pair is found.
 
+    Notes
+    -----
+    Tested: :func:`analyze` gives the same table from the wide and the long
+    layout of the same answers.
+
+    References
+    ----------
+    Berger, C., Blauth, R., Boger, D., Bolster, C., Burchill, G., DuMouchel,
+    W., Pouliot, F., Richter, R., Rubinoff, A., Shen, D., Timko, M., &
+    Walden, D. (1993). Kano's methods for understanding customer-defined
+    quality. *Center for Quality of Management Journal*, 2(4), 3-36.
+
     Examples
     --------
     >>> w = pd.DataFrame({"wifi_functional": [1, 2], "wifi_dysfunctional": [5, 5]})
     >>> to_long(w)[["attribute", "functional", "dysfunctional"]].values.tolist()
     [['wifi', 1, 5], ['wifi', 2, 5]]
     """
-    _check_columns(wide, {"respondent": respondent, **{f"keep[{i}]": c for i, c in enumerate(keep)}}, "wide data")
+    check_columns(wide, {"respondent": respondent, **{f"keep[{i}]": c for i, c in enumerate(keep)}},
+                  what="wide data", error=KanoInputError)
     if pairs is None:
         f_suf, d_suf = suffixes
         f_attrs = [c[: -len(f_suf)] for c in map(str, wide.columns) if c.endswith(f_suf)]
@@ -394,8 +469,8 @@ def to_long(
                 f"wide data: no column pairs '<attribute>{f_suf}' / '<attribute>{d_suf}' found; columns: {list(wide.columns)}"
             )
         pairs = {a: (a + f_suf, a + d_suf) for a in f_attrs}
-    cols = [c for fd in pairs.values() for c in fd]
-    _check_columns(wide, {f"pairs column {c!r}": c for c in cols}, "wide data")
+    check_columns(wide, {f"pairs[{a!r}][{j}]": c for a, fd in pairs.items() for j, c in enumerate(fd)},
+                  what="wide data", error=KanoInputError)
     n, k = len(wide), len(pairs)
     resp = wide[respondent].to_numpy() if respondent else wide.index.to_numpy()
     out = {
@@ -438,7 +513,20 @@ def count_categories(
     ints ``0 .. n_groups - 1``; all of one shape.  One ``bincount`` of the 36
     answer-pair combinations per group, then the evaluation table applied to
     those 36 counts (the same result as classifying every pair, at a fraction
-    of the memory traffic); no loop.
+    of the memory traffic); no loop.  Tested against classifying every pair
+    and counting.
+
+    References
+    ----------
+    Berger, C., Blauth, R., Boger, D., Bolster, C., Burchill, G., DuMouchel,
+    W., Pouliot, F., Richter, R., Rubinoff, A., Shen, D., Timko, M., &
+    Walden, D. (1993). Kano's methods for understanding customer-defined
+    quality. *Center for Quality of Management Journal*, 2(4), 3-36.
+
+    Examples
+    --------
+    >>> count_categories(np.array([1, 1, 2]), np.array([5, 3, 5]), np.array([0, 0, 1]), 2).tolist()
+    [[1, 1, 0, 0, 0, 0, 0], [0, 0, 1, 0, 0, 0, 0]]
     """
     key_type = np.int32 if n_groups * 36 < 2**31 else np.int64
     key = groups.astype(key_type) * key_type(36)
@@ -454,6 +542,19 @@ def count_categories_wide(functional: np.ndarray, dysfunctional: np.ndarray) -> 
     The fast path for wide int8 codes (0 missing, 1-5 answers): the pair code
     ``6 f + d`` fits in int8, and each attribute is one ``bincount`` (a loop
     over attributes, not respondents).  Columns as :func:`count_categories`.
+    Tested against classifying every pair and counting.
+
+    References
+    ----------
+    Berger, C., Blauth, R., Boger, D., Bolster, C., Burchill, G., DuMouchel,
+    W., Pouliot, F., Richter, R., Rubinoff, A., Shen, D., Timko, M., &
+    Walden, D. (1993). Kano's methods for understanding customer-defined
+    quality. *Center for Quality of Management Journal*, 2(4), 3-36.
+
+    Examples
+    --------
+    >>> count_categories_wide(np.array([[1, 3], [1, 0]]), np.array([[5, 3], [3, 5]])).tolist()
+    [[1, 1, 0, 0, 0, 0, 0], [0, 0, 0, 1, 0, 0, 1]]
     """
     pair = functional.astype(np.int8) * np.int8(6) + dysfunctional.astype(np.int8)  # 0..35
     pair = np.ascontiguousarray(pair.T)
@@ -464,14 +565,13 @@ def count_categories_wide(functional: np.ndarray, dysfunctional: np.ndarray) -> 
 def _long_counts(
     data: pd.DataFrame, *, attribute: str, functional: str, dysfunctional: str, by: list[str]
 ) -> tuple[pd.DataFrame, np.ndarray, pd.Index]:
-    _check_columns(
+    check_columns(
         data,
         {"attribute": attribute, "functional": functional, "dysfunctional": dysfunctional,
          **{f"by[{i}]": b for i, b in enumerate(by)}},
-        "Kano answers",
+        what="Kano answers", error=KanoInputError,
     )  # fmt: skip
-    if len(data) == 0:
-        raise KanoInputError("Kano answers: the data has no rows")
+    check_frame(data, "Kano answers", min_rows=1, error=KanoInputError)
     keys = [*by, attribute]
     problems = []
     codes = {}
@@ -482,9 +582,8 @@ def _long_counts(
     null_keys = [k for k in keys if data[k].isna().any()]
     for k in null_keys:
         rows = data.index[data[k].isna().to_numpy()]
-        problems.append(f"column {k!r} is empty at rows {_positions_text(rows)}")
-    if problems:
-        raise KanoInputError("; ".join(problems))
+        problems.append(f"column {k!r} is empty at rows {rows_text(rows)}")
+    raise_problems(problems, error=KanoInputError)
     group, index = _group_codes(data, keys)
     counts = count_categories(codes["functional"], codes["dysfunctional"], group, len(index))
     empty = np.flatnonzero(counts[:, :_MISSING].sum(axis=1) == 0)
@@ -492,7 +591,7 @@ def _long_counts(
         parts = []
         for g in empty[:5]:
             rows = data.index[group == g]
-            parts.append(f"{index[g]!r} ({rows.size} rows: {_positions_text(rows)})")
+            parts.append(f"{index[g]!r} ({rows.size} rows: {rows_text(rows)})")
         raise KanoInputError(
             "no valid answer pair (both answers given) for attribute(s) "
             + "; ".join(parts)
@@ -535,7 +634,19 @@ def fong_test(a: Any, b: Any, n: Any, *, z: float = 1.65) -> tuple[np.ndarray, n
     when :math:`p` is large (the notebook shows it by simulation).  The
     exact conditional binomial test is in :func:`analyze`
     (``binom_p_value``).  Tested against the values of the R package
-    stp25kano (README table).
+    stp25kano (README table) and against the formula.
+
+    References
+    ----------
+    Fong, D. (1996). Using the self-stated importance questionnaire to
+    interpret Kano questionnaire results. *Center for Quality of Management
+    Journal*, 5(3), 21-24.
+
+    Examples
+    --------
+    >>> diff, critical, significant = fong_test(123, 95, 296)
+    >>> print(f"{float(diff):.0f} {float(critical):.1f} {bool(significant)}")
+    28 19.4 True
     """
     a, b, n = (np.asarray(x, dtype=float) for x in (a, b, n))
     diff = np.abs(a - b)
@@ -596,6 +707,7 @@ def _table_from_counts(counts: pd.DataFrame, n_missing: np.ndarray, fong_z: floa
     out["worse"] = worse
     out["worse_low"] = np.nan
     out["worse_high"] = np.nan
+    out["confidence"] = np.nan
     out["category_strength"] = (a - b) / n
     out["total_strength"] = (A + O + M) / n
     out["chi2"] = chi2
@@ -604,7 +716,15 @@ def _table_from_counts(counts: pd.DataFrame, n_missing: np.ndarray, fong_z: floa
 
 
 def _bootstrap(table: pd.DataFrame, n_boot: int, confidence: float, rng: np.random.Generator) -> None:
-    """Percentile intervals of Better and Worse, in place (multinomial resampling)."""
+    """Percentile intervals of Better and Worse, in place.
+
+    A respondent resample of an attribute's n pairs has multinomial(n,
+    observed shares) category counts, so the counts are drawn directly (a
+    parametric draw of exactly the nonparametric bootstrap distribution, at a
+    cost independent of n); the interval is
+    :func:`crm_lab.resampling.percentile_interval` (NaN draws — no A, O, M
+    or I pair in a resample — are ignored).
+    """
     c = table[list(CATEGORIES)].to_numpy(dtype=np.int64)
     n = c.sum(axis=1)
     p = c / n[:, None]
@@ -614,25 +734,9 @@ def _bootstrap(table: pd.DataFrame, n_boot: int, confidence: float, rng: np.rand
     with np.errstate(invalid="ignore", divide="ignore"):
         better = np.where(base > 0, (A + O) / base, np.nan)
         worse = np.where(base > 0, -(O + M) / base, np.nan)
-    q = [50 * (1 - confidence), 50 * (1 + confidence)]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # a group without A/O/M/I answers: NaN
-        bl, bh = np.nanpercentile(better, q, axis=0)
-        wl, wh = np.nanpercentile(worse, q, axis=0)
-    table["better_low"], table["better_high"] = bl, bh
-    table["worse_low"], table["worse_high"] = wl, wh
-
-
-def _check_options(n_boot: Any, confidence: Any, fong_z: Any) -> None:
-    problems = []
-    if isinstance(n_boot, bool) or not isinstance(n_boot, numbers.Integral) or n_boot < 0:
-        problems.append(f"'n_boot' must be a whole number >= 0 (got {n_boot!r})")
-    if isinstance(confidence, bool) or not isinstance(confidence, numbers.Real) or not 0 < confidence < 1:
-        problems.append(f"'confidence' must be > 0 and < 1 (got {confidence!r})")
-    if isinstance(fong_z, bool) or not isinstance(fong_z, numbers.Real) or not fong_z > 0:
-        problems.append(f"'fong_z' must be a number > 0 (got {fong_z!r})")
-    if problems:
-        raise KanoInputError("; ".join(problems))
+    table["better_low"], table["better_high"] = percentile_interval(better, confidence, axis=0)
+    table["worse_low"], table["worse_high"] = percentile_interval(worse, confidence, axis=0)
+    table["confidence"] = confidence
 
 
 def analyze(
@@ -693,10 +797,12 @@ def analyze(
         ``fong_difference``, ``fong_critical``, ``fong_significant``;
         ``binom_p_value`` (exact two-sided binomial test of the top two
         given their sum); ``better``, ``worse`` with percentile bootstrap
-        limits ``*_low``/``*_high``; ``category_strength``,
-        ``total_strength``; ``chi2``, ``chi2_p_value`` (goodness of fit of
-        A, O, M, I to equal shares, df 3).  ``attrs["n_missing"]`` holds the
-        total number of dropped pairs.
+        limits ``*_low``/``*_high`` and their level ``confidence`` (NaN
+        when ``n_boot=0``); ``category_strength``, ``total_strength``;
+        ``chi2``, ``chi2_p_value`` (goodness of fit of A, O, M, I to equal
+        shares, df 3).  Everything is in the columns (nothing in
+        ``DataFrame.attrs``): the total of dropped pairs is
+        ``table["n_missing"].sum()``.
 
     Raises
     ------
@@ -723,7 +829,30 @@ def analyze(
 
     Tested against the values of the R package stp25kano (README table:
     counts, CS+, CS-, total and category strength, Fong's test, chi-square)
-    and against hand computation from the definitions.
+    and against hand computation from the definitions; the multinomial
+    bootstrap against resampling the rows, and its coverage by simulation.
+
+    References
+    ----------
+    Berger, C., Blauth, R., Boger, D., Bolster, C., Burchill, G., DuMouchel,
+    W., Pouliot, F., Richter, R., Rubinoff, A., Shen, D., Timko, M., &
+    Walden, D. (1993). Kano's methods for understanding customer-defined
+    quality. *Center for Quality of Management Journal*, 2(4), 3-36.
+
+    Fong, D. (1996). Using the self-stated importance questionnaire to
+    interpret Kano questionnaire results. *Center for Quality of Management
+    Journal*, 5(3), 21-24.
+
+    Lee, M. C., & Newcomb, J. F. (1997). Applying the Kano methodology to
+    meet customer requirements: NASA's microgravity science program.
+    *Quality Management Journal*, 4(3), 95-106.
+
+    Matzler, K., Hinterhuber, H. H., Bailom, F., & Sauerwein, E. (1996). How
+    to delight your customers. *Journal of Product & Brand Management*, 5(2),
+    6-18.
+
+    Efron, B., & Tibshirani, R. J. (1993). *An Introduction to the
+    Bootstrap*. New York: Chapman & Hall.
 
     Examples
     --------
@@ -739,12 +868,14 @@ def analyze(
     Four answers are too few for Fong's test to call the lead clear: the
     mixed labels put the category of the M > O > A > I rule first.
     """
-    _check_options(n_boot, confidence, fong_z)
+    problems: list[str] = []
+    check_integer(n_boot, "n_boot", low=0, problems=problems)
+    check_confidence(confidence, problems=problems)
+    check_number(fong_z, "fong_z", low=0, low_open=True, problems=problems)
+    check_choice(layout, "layout", ("auto", "long", "wide"), problems=problems)
+    raise_problems(problems, what="analyze", error=KanoInputError)
+    check_frame(data, "Kano answers", error=KanoInputError)
     by_list = [by] if isinstance(by, str) else list(by or [])
-    if layout not in ("auto", "long", "wide"):
-        raise KanoInputError(f"'layout' must be 'auto', 'long' or 'wide' (got {layout!r})")
-    if not isinstance(data, pd.DataFrame):
-        raise KanoInputError(f"Kano answers must be a pandas DataFrame (got {type(data).__name__})")
     if layout == "wide" or (layout == "auto" and functional not in data.columns):
         data = to_long(data, suffixes=suffixes, keep=by_list)
         attribute, functional, dysfunctional = "attribute", "functional", "dysfunctional"
@@ -754,8 +885,6 @@ def analyze(
     table = _table_from_counts(counts, n_missing, fong_z)
     if n_boot:
         _bootstrap(table, n_boot, confidence, np.random.default_rng(rng))
-    table.attrs["n_missing"] = int(np.sum(n_missing))
-    table.attrs["confidence"] = float(confidence)
     return table
 
 
@@ -773,8 +902,9 @@ def analyze_counts(counts: pd.DataFrame, *, fong_z: float = 1.65) -> pd.DataFram
     Returns
     -------
     DataFrame
-        As :func:`analyze`; the bootstrap limits are NaN (counts alone give
-        no respondents to resample) and ``n_missing`` is 0.
+        As :func:`analyze`; the bootstrap limits and ``confidence`` are NaN
+        (counts alone give no respondents to resample) and ``n_missing`` is
+        0.
 
     Raises
     ------
@@ -786,6 +916,24 @@ def analyze_counts(counts: pd.DataFrame, *, fong_z: float = 1.65) -> pd.DataFram
     -----
     Tested against the table published by the R package stp25kano.
 
+    References
+    ----------
+    Berger, C., Blauth, R., Boger, D., Bolster, C., Burchill, G., DuMouchel,
+    W., Pouliot, F., Richter, R., Rubinoff, A., Shen, D., Timko, M., &
+    Walden, D. (1993). Kano's methods for understanding customer-defined
+    quality. *Center for Quality of Management Journal*, 2(4), 3-36.
+
+    Fong, D. (1996). Using the self-stated importance questionnaire to
+    interpret Kano questionnaire results. *Center for Quality of Management
+    Journal*, 5(3), 21-24.
+
+    Lee, M. C., & Newcomb, J. F. (1997). Applying the Kano methodology to
+    meet customer requirements: NASA's microgravity science program.
+    *Quality Management Journal*, 4(3), 95-106.
+
+    Peter, W. (2024). *stp25kano: Kano-Analyse* (R package). GitHub:
+    stp4/stp25kano, README "Kano Analyse" results table.
+
     Examples
     --------
     >>> t = analyze_counts(pd.DataFrame({"A": [45], "O": [123], "M": [95], "I": [33], "R": [0], "Q": [0]},
@@ -793,25 +941,20 @@ def analyze_counts(counts: pd.DataFrame, *, fong_z: float = 1.65) -> pd.DataFram
     >>> print(f"{t['better'].iloc[0]:.3f} {t['worse'].iloc[0]:.3f} {t['category'].iloc[0]}")
     0.568 -0.736 O
     """
-    _check_options(0, 0.5, fong_z)
-    _check_columns(counts, {c: c for c in CATEGORIES}, "Kano counts")
-    values = counts[list(CATEGORIES)].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
-    problems = []
-    bad = ~np.isfinite(values) | (values < 0) | (values != np.round(values))
-    for r, j in zip(*np.nonzero(bad)):
-        problems.append(f"{counts.index[r]!r} {CATEGORIES[j]} = {counts.iloc[r][CATEGORIES[j]]!r}")
-    if problems:
+    fong_z = check_number(fong_z, "fong_z", low=0, low_open=True, error=KanoInputError)
+    values = numeric_columns(counts, list(CATEGORIES), what="Kano counts", error=KanoInputError).to_numpy()
+    bad = (values < 0) | (values != np.round(values))
+    cells = [f"{counts.index[r]!r} {CATEGORIES[j]} = {counts.iloc[r][CATEGORIES[j]]!r}" for r, j in zip(*np.nonzero(bad))]
+    if cells:
         raise KanoInputError(
-            "Kano counts must be non-negative whole numbers; got " + ", ".join(problems[:10])
-            + (f" and {len(problems) - 10} more" if len(problems) > 10 else "")
+            "Kano counts must be non-negative whole numbers; got " + ", ".join(cells[:10])
+            + (f" and {len(cells) - 10} more" if len(cells) > 10 else "")
         )
     zero = np.flatnonzero(values.sum(axis=1) == 0)
     if zero.size:
         raise KanoInputError(f"Kano counts: attribute(s) {[counts.index[i] for i in zero]} have no answers (all counts 0)")
     table = pd.DataFrame(values.astype(np.int64), index=counts.index, columns=list(CATEGORIES))
-    out = _table_from_counts(table, np.zeros(len(table), np.int64), fong_z)
-    out.attrs["n_missing"] = 0
-    return out
+    return _table_from_counts(table, np.zeros(len(table), np.int64), fong_z)
 
 
 def coefficients_from_shares(shares: pd.DataFrame) -> pd.DataFrame:
@@ -819,15 +962,24 @@ def coefficients_from_shares(shares: pd.DataFrame) -> pd.DataFrame:
 
     ``shares`` has columns ``A .. I`` or ``p_A .. p_I`` (others are kept);
     returns a copy with ``better`` and ``worse`` added (Timko's formulas, as
-    in :func:`analyze`).
+    in :func:`analyze`).  Tested through :func:`analyze`'s Better and Worse
+    against hand computation.
+
+    References
+    ----------
+    Berger, C., Blauth, R., Boger, D., Bolster, C., Burchill, G., DuMouchel,
+    W., Pouliot, F., Richter, R., Rubinoff, A., Shen, D., Timko, M., &
+    Walden, D. (1993). Kano's methods for understanding customer-defined
+    quality. *Center for Quality of Management Journal*, 2(4), 3-36.
 
     Examples
     --------
     >>> coefficients_from_shares(pd.DataFrame({"p_A": [0.1], "p_O": [0.5], "p_M": [0.2], "p_I": [0.2]}))[["better", "worse"]].round(2).values.tolist()
     [[0.6, -0.7]]
     """
+    check_frame(shares, "shares", error=KanoInputError)
     cols = {c: (f"p_{c}" if f"p_{c}" in shares.columns else c) for c in "AOMI"}
-    _check_columns(shares, {c: col for c, col in cols.items()}, "shares")
+    check_columns(shares, cols, what="shares", error=KanoInputError)
     a, o, m, i = (shares[cols[c]].to_numpy(dtype=float) for c in "AOMI")
     out = shares.copy()
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -887,6 +1039,13 @@ def analyze_continuous(
     boundary at 2 is the middle of the positive range 0–4.  Tested against
     hand computation from the published scale.
 
+    References
+    ----------
+    Berger, C., Blauth, R., Boger, D., Bolster, C., Burchill, G., DuMouchel,
+    W., Pouliot, F., Richter, R., Rubinoff, A., Shen, D., Timko, M., &
+    Walden, D. (1993). Kano's methods for understanding customer-defined
+    quality. *Center for Quality of Management Journal*, 2(4), 3-36.
+
     Examples
     --------
     >>> answers = pd.DataFrame({"attribute": ["wifi"] * 3, "functional": [1, 2, 1],
@@ -895,14 +1054,10 @@ def analyze_continuous(
     >>> print(f"{c.loc['wifi', 'functional_mean']:.3f} {c.loc['wifi', 'dysfunctional_mean']:.3f} {c.loc['wifi', 'quadrant']}")
     3.333 2.667 O
     """
+    threshold = check_number(threshold, "threshold", error=KanoInputError)
     by_list = [by] if isinstance(by, str) else list(by or [])
-    _check_columns(
-        data,
-        {"attribute": attribute, "functional": functional, "dysfunctional": dysfunctional,
-         **{f"by[{i}]": b for i, b in enumerate(by_list)}},
-        "Kano answers",
-    )  # fmt: skip
-    _long_counts(data, attribute=attribute, functional=functional, dysfunctional=dysfunctional, by=by_list)  # checks
+    # the checks of analyze: columns, answer codes (rows named), attributes without a valid pair
+    _long_counts(data, attribute=attribute, functional=functional, dysfunctional=dysfunctional, by=by_list)
     fc = to_codes(data[functional], name=f"column {functional!r}:")
     dc = to_codes(data[dysfunctional], name=f"column {dysfunctional!r}:")
     cat = classify_codes(fc, dc)
@@ -960,19 +1115,62 @@ def segment_test(
 ) -> _stats.TestResult:
     """Do groups differ in the category distribution of one attribute?
 
-    Chi-square test of independence of ``group`` × category on the answer
-    pairs of ``attribute_name`` (pairs with a missing answer are left out),
-    through :func:`crm_lab.stats.chi_square`: bias-corrected Cramér's V with
-    its interval, and a ``UserWarning`` when more than 20% of the expected
-    counts are below 5.  Categories no group uses are dropped from the
-    table.  ``extra`` holds the table (``counts``) and the groups.
+    Parameters
+    ----------
+    data : DataFrame
+        Long Kano answers (as for :func:`analyze`) with a group column.
+    attribute_name : str
+        The attribute tested (a value of the ``attribute`` column).
+    group, attribute, functional, dysfunctional : str
+        Column names.
+    categories : sequence of str, default all six
+        Categories kept in the table; those no group uses are dropped.
+    confidence : float, default 0.95
+        Level of the interval of Cramér's V.
+
+    Returns
+    -------
+    crm_lab.stats.TestResult
+        The chi-square test of independence of ``group`` × category
+        (:func:`crm_lab.stats.chi_square`): ``statistic`` (χ²), ``df``,
+        ``p_value``, ``estimate`` (bias-corrected Cramér's V) with its
+        interval; ``extra`` adds the crosstab (``counts``), the
+        ``attribute`` and ``n_missing`` (pairs left out for a missing
+        answer).
 
     Raises
     ------
     KanoInputError
-        Unknown attribute, or fewer than two groups with answers.
+        Missing columns, an unknown attribute, or fewer than two groups or
+        two categories with answers.
+
+    Warns
+    -----
+    UserWarning
+        When more than 20% of the expected counts are below 5 (Cochran 1954).
+
+    Notes
+    -----
+    Tested against :func:`crm_lab.stats.chi_square` of the crosstab of
+    group and :func:`classify`'s categories (which is itself tested against
+    R's ``chisq.test``).
+
+    References
+    ----------
+    Cochran, W. G. (1954). Some methods for strengthening the common χ²
+    tests. *Biometrics*, 10(4), 417-451.
+
+    Bergsma, W. (2013). A bias-correction for Cramér's V and Tschuprow's T.
+    *Journal of the Korean Statistical Society*, 42(3), 323-328.
+
+    Examples
+    --------
+    >>> from crm_lab import datasets
+    >>> r = segment_test(datasets.load("kano"), "mobile_app")
+    >>> print(r.report(decimals=2))
+    Chi-square test of independence (mobile_app: segment × category): χ²(10) = 219.0, p < .01; Cramér's V (bias-corrected) = 0.25, 95% CI [0.22, 0.29], n = 1,646
     """
-    _check_columns(data, {"group": group, "attribute": attribute}, "Kano answers")
+    check_columns(data, {"group": group, "attribute": attribute}, what="Kano answers", error=KanoInputError)
     sub = data[data[attribute] == attribute_name]
     if sub.empty:
         known = sorted(map(str, pd.unique(data[attribute])))
@@ -987,7 +1185,11 @@ def segment_test(
     res = _stats.chi_square(table, confidence=confidence)
     extra = dict(res.extra, counts={str(k): {c: int(v) for c, v in row.items()} for k, row in table.iterrows()},
                  attribute=str(attribute_name), n_missing=int(n_missing.sum()))  # fmt: skip
-    return _stats.TestResult(**{**res.__dict__, "extra": extra, "test": f"{res.test} ({attribute_name}: {group} × category)"})
+    return dataclasses.replace(res, extra=extra, test=f"{res.test} ({attribute_name}: {group} × category)")
+
+
+#: The extra columns of :func:`compare_segments`, after :data:`crm_lab.results.TABLE_COLUMNS`.
+SEGMENT_COLUMNS = ("p_holm", "cramers_v_classic", "n", "expected_below_5", "small_expected", "report")
 
 
 def compare_segments(
@@ -1000,25 +1202,55 @@ def compare_segments(
     categories: Sequence[str] = ("A", "O", "M", "I", "R", "Q"),
     confidence: float = 0.95,
 ) -> pd.DataFrame:
-    """:func:`segment_test` for every attribute, as one table.
+    """:func:`segment_test` for every attribute, as one table with Holm-adjusted p-values.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long Kano answers with a group column.
+    group, attribute, functional, dysfunctional, categories, confidence
+        As :func:`segment_test`.
 
     Returns
     -------
     DataFrame
-        Index attribute; columns ``chi2, df, p_value, p_holm`` (Holm's
-        step-down adjustment over the attributes), ``cramers_v``
-        (bias-corrected), ``ci_low, ci_high``, ``cramers_v_classic``, ``n``,
+        Index ``attribute`` (named after the ``attribute`` column); the
+        result-protocol columns :data:`crm_lab.results.TABLE_COLUMNS` — one
+        row of each attribute's :attr:`TestResult.table
+        <crm_lab.stats.TestResult.table>`: ``estimate`` (bias-corrected
+        Cramér's V), ``se`` (NaN), ``ci_low, ci_high`` (its interval),
+        ``statistic`` (χ²), ``df``, ``p_value`` — then
+        (:data:`SEGMENT_COLUMNS`) ``p_holm`` (Holm's step-down adjustment
+        over the attributes), ``cramers_v_classic``, ``n``,
         ``expected_below_5``, ``small_expected`` (more than 20% of expected
-        counts below 5: read the test with care) and ``report``.
+        counts below 5: read the test with care) and ``report`` (the APA
+        line).
 
     Warns
     -----
     UserWarning
         Once, naming the attributes with small expected counts.
+
+    Notes
+    -----
+    The Holm adjustment is statsmodels' ``multipletests(method="holm")``.
+    Tested: each row equals :func:`segment_test`, and ``p_holm`` equals
+    statsmodels' Holm adjustment of ``p_value``.
+
+    References
+    ----------
+    Holm, S. (1979). A simple sequentially rejective multiple test
+    procedure. *Scandinavian Journal of Statistics*, 6(2), 65-70.
+
+    Cochran, W. G. (1954). Some methods for strengthening the common χ²
+    tests. *Biometrics*, 10(4), 417-451.
     """
-    _check_columns(data, {"group": group, "attribute": attribute}, "Kano answers")
-    rows, small = {}, []
-    for name in sorted(pd.unique(data[attribute]), key=str):  # a loop over attributes, not respondents
+    from statsmodels.stats.multitest import multipletests
+
+    check_columns(data, {"group": group, "attribute": attribute}, what="Kano answers", error=KanoInputError)
+    rows, small = [], []
+    names = sorted(pd.unique(data[attribute]), key=str)
+    for name in names:  # a loop over attributes, not respondents
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             res = segment_test(data, name, group=group, attribute=attribute, functional=functional,
@@ -1026,15 +1258,12 @@ def compare_segments(
         flagged = any("expected counts" in str(w.message) for w in caught)
         if flagged:
             small.append(name)
-        rows[name] = {
-            "chi2": res.statistic, "df": res.df, "p_value": res.p_value, "cramers_v": res.estimate,
-            "ci_low": res.ci_low, "ci_high": res.ci_high, "cramers_v_classic": res.extra["cramers_v"],
-            "n": res.n, "expected_below_5": res.extra["expected_below_5"], "small_expected": flagged,
-            "report": res.report(),
-        }  # fmt: skip
-    out = pd.DataFrame.from_dict(rows, orient="index")
-    out.index.name = attribute
-    out.insert(3, "p_holm", _holm(out["p_value"].to_numpy()))
+        rows.append(res.table.assign(cramers_v_classic=res.extra["cramers_v"], n=res.n,
+                                     expected_below_5=res.extra["expected_below_5"], small_expected=flagged,
+                                     report=res.report()))  # fmt: skip
+    out = pd.concat(rows)
+    out["p_holm"] = multipletests(out["p_value"].to_numpy(), method="holm")[1]
+    out = tidy_table(out, index=names, name=attribute, extras=SEGMENT_COLUMNS)
     if small:
         warnings.warn(
             f"compare_segments: more than 20% of expected counts are below 5 for {len(small)} attribute(s) "
@@ -1042,16 +1271,6 @@ def compare_segments(
             UserWarning,
             stacklevel=2,
         )
-    return out
-
-
-def _holm(p: np.ndarray) -> np.ndarray:
-    """Holm (1979) step-down adjusted p-values."""
-    order = np.argsort(p)
-    m = p.size
-    adj = np.maximum.accumulate((m - np.arange(m)) * p[order])
-    out = np.empty(m)
-    out[order] = np.minimum(adj, 1.0)
     return out
 
 
@@ -1068,6 +1287,28 @@ def _true_label(shares: np.ndarray, tol: float = 1e-9) -> str:
     return first
 
 
+#: The decisions :func:`simulate_decisions` scores: column of the share -> prefix of its Wilson limits.
+DECISIONS = {"mode_correct": "mode", "category_correct": "category", "fong_clear": "fong", "binom_clear": "binom"}
+
+
+def _survey_decisions(p: np.ndarray, truth: str, fong_z: float, alpha: float):
+    """``simulate_test(n, reps, rng)`` for :func:`crm_lab.power.power_by_simulation`: the four decisions of reps surveys."""
+    truth_set = set(truth.split("/"))
+
+    def simulate_test(n: int, reps: int, rng: np.random.Generator) -> tuple[np.ndarray, None]:
+        counts = rng.multinomial(n, p, size=reps)  # every survey of this size at once
+        table = _table_from_counts(pd.DataFrame(counts, columns=list(CATEGORIES)), np.zeros(reps, np.int64), fong_z)
+        decided = np.column_stack([
+            table["mode"].isin(truth_set).to_numpy(),
+            (table["category"] == truth).to_numpy(),
+            table["fong_significant"].to_numpy(dtype=bool),
+            (table["binom_p_value"] < alpha).to_numpy(),
+        ])  # fmt: skip
+        return decided, None
+
+    return simulate_test
+
+
 def simulate_decisions(
     shares: pd.DataFrame | Mapping[str, Sequence[float]],
     sizes: Sequence[int],
@@ -1075,6 +1316,7 @@ def simulate_decisions(
     n_sims: int = 500,
     fong_z: float = 1.65,
     alpha: float = 0.05,
+    confidence: float = 0.95,
     rng: int | np.random.Generator | None = None,
 ) -> pd.DataFrame:
     """How often a survey of n respondents gets an attribute's category right.
@@ -1086,75 +1328,106 @@ def simulate_decisions(
         ``p_A .. p_Q`` as in the planted truth) or mapping ``name -> six
         shares``: the planted category shares.
     sizes : sequence of int
-        Respondents per survey.
+        Respondents per survey (each at least 2).
     n_sims : int, default 500
         Simulated surveys per scenario and size.
     fong_z : float, default 1.65
         Critical value of Fong's test.
     alpha : float, default 0.05
         Level of the exact binomial test of the top two.
+    confidence : float, default 0.95
+        Level of the Wilson intervals of the simulated shares.
     rng : int, Generator or None
+        One generator, used in turn by every scenario and size.
 
     Returns
     -------
     DataFrame
         One row per scenario and size: ``scenario, n, truth`` (the planted
-        category, or ``"x/y"`` when the top two shares tie), ``mode_correct``
-        (share of surveys whose mode is the planted category; for a tie, one
-        of the two), ``category_correct`` (the :func:`analyze` label equals
-        ``truth``), ``fong_clear`` (Fong's test significant: for a tie, a
-        false "clear" call), ``binom_clear`` (exact test significant) and
-        Wilson limits ``mode_low, mode_high``.
+        category, or ``"x/y"`` when the top two shares tie), then four
+        shares of the ``n_sims`` surveys, each followed by its Wilson limits
+        (:data:`DECISIONS`): ``mode_correct, mode_low, mode_high`` (the mode
+        is the planted category; for a tie, one of the two),
+        ``category_correct, category_low, category_high`` (the
+        :func:`analyze` label equals ``truth``), ``fong_clear, fong_low,
+        fong_high`` (Fong's test significant: for a tie, a false "clear"
+        call), ``binom_clear, binom_low, binom_high`` (the exact test
+        significant); last ``n_sims``.  :func:`crm_lab.power.smallest_n`
+        reads off the smallest n reaching a target, e.g.
+        ``smallest_n(curve, target=0.9, column="mode_correct", by="scenario")``.
+
+    Raises
+    ------
+    KanoInputError
+        Shares that are not six non-negative numbers summing to 1, sizes
+        below 2, or bad options (all named at once).
 
     Notes
     -----
     Each survey's category counts are drawn as multinomial(n, shares), all
-    surveys of a size at once.
+    surveys of a size at once; :func:`crm_lab.power.power_by_simulation`
+    runs the sizes and gives each share its Wilson (1927) interval, the
+    Monte Carlo uncertainty of the simulated rate.  Tested against the
+    closed form of Fong's false "clear" rate under a tie,
+    :math:`2(1 - \\Phi(1.65\\sqrt{1 - p}))`, and the exact test's level.
+
+    References
+    ----------
+    Fong, D. (1996). Using the self-stated importance questionnaire to
+    interpret Kano questionnaire results. *Center for Quality of Management
+    Journal*, 5(3), 21-24.
+
+    Morris, T. P., White, I. R., & Crowther, M. J. (2019). Using simulation
+    studies to evaluate statistical methods. *Statistics in Medicine*,
+    38(11), 2074-2102.
+
+    Examples
+    --------
+    >>> curve = simulate_decisions({"lead": [0.5, 0.2, 0.1, 0.1, 0.05, 0.05]}, [20, 80], n_sims=200, rng=1)
+    >>> r = curve.iloc[0]
+    >>> print(f"n = {r.n}: the mode is {r.truth} in {r.mode_correct:.1%} of surveys [{r.mode_low:.3f}, {r.mode_high:.3f}]")
+    n = 20: the mode is A in 90.5% of surveys [0.856, 0.938]
+    >>> from crm_lab.power import smallest_n
+    >>> smallest_n(curve, target=0.95, column="mode_correct", by="scenario").tolist()
+    [80.0]
     """
+    problems: list[str] = []
+    n_sims = check_integer(n_sims, "n_sims", low=1, problems=problems)
+    fong_z = check_number(fong_z, "fong_z", low=0, low_open=True, problems=problems)
+    alpha = check_number(alpha, "alpha", low=0, high=1, low_open=True, high_open=True, problems=problems)
+    confidence = check_confidence(confidence, problems=problems)
+    sizes = list(np.atleast_1d(sizes).tolist()) if not isinstance(sizes, (list, tuple)) else list(sizes)
+    if not sizes:
+        problems.append("'sizes' must name at least one survey size (got none)")
+    for size in sizes:
+        check_integer(size, "sizes", low=2, problems=problems)
+    if len(set(map(str, sizes))) < len(sizes):
+        problems.append(f"'sizes' must be distinct (got {sizes})")
     if isinstance(shares, pd.DataFrame):
         cols = [f"p_{c}" for c in CATEGORIES] if "p_A" in shares.columns else list(CATEGORIES)
-        _check_columns(shares, {c: c for c in cols}, "shares")
-        scen = {str(k): shares.loc[k, cols].to_numpy(dtype=float) for k in shares.index}
+        values = numeric_columns(shares, cols, what="shares", error=KanoInputError).to_numpy()
+        scen = {str(k): v for k, v in zip(shares.index, values)}
     else:
         scen = {str(k): np.asarray(v, dtype=float) for k, v in shares.items()}
     for k, p in scen.items():
         if p.shape != (6,) or (p < 0).any() or not math.isclose(p.sum(), 1, abs_tol=1e-6):
-            raise KanoInputError(f"shares of scenario {k!r} must be six non-negative numbers summing to 1 (got {p.tolist()})")
-    bad_sizes = [s for s in sizes if isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 2]
-    if bad_sizes or not len(sizes):
-        raise KanoInputError(f"'sizes' must be whole numbers >= 2 (got {list(sizes)})")
+            problems.append(f"shares of scenario {k!r} must be six non-negative numbers summing to 1 (got {p.tolist()})")
+    raise_problems(problems, what="simulate_decisions", error=KanoInputError)
     gen = np.random.default_rng(rng)
-    rows = []
-    for name, p in scen.items():  # loops over scenarios and sizes; surveys are batched
+    parts = []
+    for name, p in scen.items():  # a loop over scenarios; sizes are run by power_by_simulation, surveys batched
         truth = _true_label(p)
-        p = p / p.sum()
-        truth_set = set(truth.split("/"))
-        for n in sizes:
-            counts = gen.multinomial(int(n), p, size=n_sims)
-            table = _table_from_counts(
-                pd.DataFrame(counts, columns=list(CATEGORIES)), np.zeros(n_sims, np.int64), fong_z
-            )
-            mode_ok = table["mode"].isin(truth_set).to_numpy()
-            k = int(mode_ok.sum())
-            _, low, high = _stats.proportion_ci(k, n_sims)
-            rows.append(
-                {
-                    "scenario": name, "n": int(n), "truth": truth, "mode_correct": k / n_sims,
-                    "mode_low": low, "mode_high": high,
-                    "category_correct": float((table["category"] == truth).mean()),
-                    "fong_clear": float(table["fong_significant"].mean()),
-                    "binom_clear": float((table["binom_p_value"] < alpha).mean()),
-                }
-            )  # fmt: skip
-    return pd.DataFrame(rows)
-
-
-def required_sample_size(curve: pd.DataFrame, *, target: float = 0.9, column: str = "mode_correct") -> pd.Series:
-    """Smallest simulated n per scenario whose ``column`` reaches ``target`` (NaN if none)."""
-    _check_columns(curve, {"scenario": "scenario", "n": "n", "column": column}, "curve")
-    hit = curve[curve[column] >= target]
-    out = hit.groupby("scenario", sort=False)["n"].min()
-    return out.reindex(pd.unique(curve["scenario"])).rename(f"n_for_{column}_{target:g}")
+        long = power_by_simulation(_survey_decisions(p / p.sum(), truth, fong_z, alpha), sizes, reps=n_sims,
+                                   terms=list(DECISIONS), confidence=confidence, rng=gen)  # fmt: skip
+        wide = long.pivot(index="n", columns="term", values=["power", "ci_low", "ci_high"]).reindex(sizes)
+        part = pd.DataFrame({"scenario": name, "n": sizes, "truth": truth})
+        for share, prefix in DECISIONS.items():
+            part[share] = wide[("power", share)].to_numpy()
+            part[f"{prefix}_low"] = wide[("ci_low", share)].to_numpy()
+            part[f"{prefix}_high"] = wide[("ci_high", share)].to_numpy()
+        part["n_sims"] = n_sims
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
 
 
 # --------------------------------------------------------------------------
@@ -1171,8 +1444,18 @@ def plot_better_worse(table: pd.DataFrame, *, labels: bool = True, ax=None):
 
     Quadrant lines at 0.5 (Berger et al. 1993): top right O, top left A,
     bottom right M, bottom left I.  ``table`` is an :func:`analyze` result
-    with one index level (or a single-group slice).  Returns the Axes.
+    with one index level (or a single-group slice); without bootstrap limits
+    (``n_boot=0``) no bars are drawn.  Returns the Axes.
+
+    References
+    ----------
+    Berger, C., Blauth, R., Boger, D., Bolster, C., Burchill, G., DuMouchel,
+    W., Pouliot, F., Richter, R., Rubinoff, A., Shen, D., Timko, M., &
+    Walden, D. (1993). Kano's methods for understanding customer-defined
+    quality. *Center for Quality of Management Journal*, 2(4), 3-36.
     """
+    check_columns(table, ["better", "better_low", "better_high", "worse", "worse_low", "worse_high"],
+                  what="plot_better_worse", error=KanoInputError)
     ax = _axes(ax)
     x, y = -table["worse"].to_numpy(), table["better"].to_numpy()
     xerr = np.abs(np.vstack([x - (-table["worse_high"].to_numpy()), -table["worse_low"].to_numpy() - x]))
@@ -1197,7 +1480,16 @@ def plot_continuous(cont: pd.DataFrame, *, labels: bool = True, threshold: float
 
     Error bars are ±1.96 standard errors.  ``cont`` is an
     :func:`analyze_continuous` result.  Returns the Axes.
+
+    References
+    ----------
+    Berger, C., Blauth, R., Boger, D., Bolster, C., Burchill, G., DuMouchel,
+    W., Pouliot, F., Richter, R., Rubinoff, A., Shen, D., Timko, M., &
+    Walden, D. (1993). Kano's methods for understanding customer-defined
+    quality. *Center for Quality of Management Journal*, 2(4), 3-36.
     """
+    check_columns(cont, ["functional_mean", "functional_se", "dysfunctional_mean", "dysfunctional_se"],
+                  what="plot_continuous", error=KanoInputError)
     ax = _axes(ax)
     x, y = cont["dysfunctional_mean"].to_numpy(), cont["functional_mean"].to_numpy()
     ax.errorbar(x, y, xerr=1.96 * cont["dysfunctional_se"].to_numpy(), yerr=1.96 * cont["functional_se"].to_numpy(),
@@ -1218,7 +1510,19 @@ def plot_continuous(cont: pd.DataFrame, *, labels: bool = True, threshold: float
 
 
 def plot_category_shares(table: pd.DataFrame, *, ax=None):
-    """Stacked horizontal bars of the category shares per attribute; returns the Axes."""
+    """Stacked horizontal bars of the category shares per attribute; returns the Axes.
+
+    ``table`` is an :func:`analyze` (or :func:`analyze_counts`) result; the
+    shares are of ``n``, the valid answer pairs.
+
+    References
+    ----------
+    Berger, C., Blauth, R., Boger, D., Bolster, C., Burchill, G., DuMouchel,
+    W., Pouliot, F., Richter, R., Rubinoff, A., Shen, D., Timko, M., &
+    Walden, D. (1993). Kano's methods for understanding customer-defined
+    quality. *Center for Quality of Management Journal*, 2(4), 3-36.
+    """
+    check_columns(table, [*CATEGORIES, "n"], what="plot_category_shares", error=KanoInputError)
     ax = _axes(ax)
     shares = table[list(CATEGORIES)].div(table["n"], axis=0)
     shares.index = [str(i[-1] if isinstance(i, tuple) else i) for i in shares.index]
@@ -1252,9 +1556,16 @@ def plot_drift(
     Returns
     -------
     matplotlib Axes
+
+    References
+    ----------
+    Kano, N. (2001). Life cycle and creation of attractive quality. In
+    *Proceedings of the 4th International QMOD Conference on Quality
+    Management and Organisational Development*. Linköping University.
     """
     import matplotlib.pyplot as plt
 
+    check_columns(by_edition, [*CATEGORIES, "n"], what="plot_drift", error=KanoInputError)
     ax = _axes(ax)
     t = by_edition.xs(attribute_name, level=-1)
     shares = t[list(CATEGORIES)].div(t["n"], axis=0)

@@ -7,10 +7,19 @@ the evaluation table (functional answer in rows, dysfunctional in columns;
 the published 25 pairs, independently of crm_lab.kano.EVALUATION_TABLE.
 """
 
-import numpy as np
-import pytest
+import doctest
+import math
+import warnings
 
-from crm_lab.kano import CATEGORIES, classify
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as sps
+
+from crm_lab import datasets, kano, power, resampling, schema, stats
+from crm_lab._checks import CrmLabError
+from crm_lab.kano import CATEGORIES, KanoInputError, analyze, analyze_continuous, analyze_counts, classify
+from crm_lab.results import TABLE_COLUMNS
 
 BERGER_1993 = {
     (1, 1): "Q", (1, 2): "A", (1, 3): "A", (1, 4): "A", (1, 5): "O",
@@ -34,7 +43,7 @@ def test_vectorised_over_all_pairs_at_once():
 
 
 def test_codes_outside_1_to_5_name_positions_and_values():
-    with pytest.raises(ValueError, match=r"functional answers must be codes 1-5; 2 are not, at positions \[1, 3\] \(values \[0, 6\]\)"):
+    with pytest.raises(ValueError, match=r"functional answers must be codes 1-5; 2 are not, at positions 1, 3 \(values \[0, 6\]\)"):
         classify([1, 0, 3, 6], [5, 5, 5, 5])
 
 
@@ -46,15 +55,11 @@ def test_unequal_lengths_are_an_error():
 # ===========================================================================
 # The analysis: crm_lab.kano.analyze, analyze_counts, analyze_continuous, ...
 # ===========================================================================
-import doctest
-import math
-import warnings
 
-import pandas as pd
-from scipy import stats as sps
 
-from crm_lab import datasets, kano, stats
-from crm_lab.kano import KanoInputError, analyze, analyze_continuous, analyze_counts
+def test_the_shared_core_is_used():
+    assert issubclass(KanoInputError, CrmLabError)
+    assert kano.CATEGORIES is schema.KANO_CATEGORIES
 
 # Published by an established tool: the R package stp25kano (Wolfgang Peter),
 # README.md "Kano Analyse" (2024-05-11), the results table of five attributes,
@@ -156,8 +161,12 @@ def test_analyze_counts_bad_input_names_attribute_and_category():
     bad.loc["Loan machine", "O"] = 2.5
     with pytest.raises(KanoInputError, match=r"'Hotline' M = -1, 'Loan machine' O = 2.5"):
         analyze_counts(bad)
-    with pytest.raises(KanoInputError, match=r"missing column\(s\) Q='Q'"):
+    with pytest.raises(KanoInputError, match=r"Kano counts: no column 'Q'; the data has: A, O, M, I, R"):
         analyze_counts(STP25KANO.drop(columns="Q"))
+    missing = STP25KANO.astype(float)
+    missing.loc["Hotline", "A"] = np.nan
+    with pytest.raises(KanoInputError, match=r"column 'A' has 1 missing .*rows Hotline"):
+        analyze_counts(missing)
     zero = STP25KANO.copy()
     zero.loc["Hotline"] = 0
     with pytest.raises(KanoInputError, match=r"\['Hotline'\] have no answers"):
@@ -183,7 +192,7 @@ def test_missing_answers_classify_as_empty_not_as_a_category():
 
 
 def test_unknown_labels_are_named():
-    with pytest.raises(KanoInputError, match=r"dysfunctional answers must be codes 1-5; 2 are not, at positions \[0, 2\] \(values \['maybe', 'hate'\]\)"):
+    with pytest.raises(KanoInputError, match=r"dysfunctional answers must be codes 1-5; 2 are not, at positions 0, 2 \(values \['maybe', 'hate'\]\)"):
         classify([1, 1, 1], ["maybe", 5, "hate"])
 
 
@@ -203,7 +212,9 @@ def test_long_answers_with_missing_values_report_the_dropped_count():
     t = analyze(_answers(), n_boot=0)
     assert t.loc["bus", ["A", "I", "n", "n_missing"]].tolist() == [1, 2, 3, 1]
     assert t.loc["wifi", ["O", "M", "n", "n_missing"]].tolist() == [3, 1, 4, 0]
-    assert t.attrs["n_missing"] == 1
+    assert t["n_missing"].sum() == 1 and not t.attrs  # metadata in the columns, never in .attrs
+    assert t["confidence"].isna().all()  # no bootstrap, no interval level
+    assert analyze(_answers(), n_boot=20, confidence=0.9, rng=0)["confidence"].eq(0.9).all()
     assert t.index.name == "attribute"
 
 
@@ -216,22 +227,28 @@ def test_bad_long_answers_name_rows_and_attributes():
     with pytest.raises(KanoInputError) as info:
         analyze(data, n_boot=0)
     msg = str(info.value)
-    assert "column 'functional': answers must be codes 1-5; 2 are not, at rows [2, 5]" in msg
+    assert "column 'functional': answers must be codes 1-5; 2 are not, at rows 2, 5" in msg
     assert "values [9, 'sometimes']" in msg and "attribute(s) ['wifi', 'bus']" in msg
 
 
 def test_an_attribute_without_valid_answers_is_named_with_its_rows():
     data = _answers()
     data.loc[data["attribute"] == "bus", "dysfunctional"] = pd.NA
-    with pytest.raises(KanoInputError, match=r"no valid answer pair .* for attribute\(s\) 'bus' \(4 rows: \[1, 3, 5, 7\]\)"):
+    with pytest.raises(KanoInputError, match=r"no valid answer pair .* for attribute\(s\) 'bus' \(4 rows: 1, 3, 5, 7\)"):
         analyze(data, n_boot=0)
 
 
 def test_missing_columns_and_bad_options_are_named():
-    with pytest.raises(KanoInputError, match=r"missing column\(s\) by\[0\]='edition'"):
+    with pytest.raises(KanoInputError, match=r"Kano answers: no column by\[0\]='edition'"):
         analyze(_answers(), by="edition")
-    with pytest.raises(KanoInputError, match=r"'n_boot' must be a whole number >= 0 \(got -1\); 'confidence' must be > 0 and < 1 \(got 1.5\)"):
-        analyze(_answers(), n_boot=-1, confidence=1.5)
+    # every bad option at once, through the shared checks (crm_lab._checks)
+    with pytest.raises(KanoInputError, match=r"analyze: 'n_boot' must be an integer >= 0 \(got -1\); "
+                                             r"'confidence' must be > 0 and < 1 \(got 1.5\); "
+                                             r"'fong_z' must be a finite number > 0 \(got 0\); "
+                                             r"'layout' must be one of \['auto', 'long', 'wide'\] \(got 'wdie'\); did you mean 'wide'\?"):
+        analyze(_answers(), n_boot=-1, confidence=1.5, fong_z=0, layout="wdie")
+    with pytest.raises(KanoInputError, match="must be a pandas DataFrame"):
+        analyze([[1, 5]])
 
 
 def test_wide_and_long_layouts_give_the_same_table():
@@ -283,6 +300,24 @@ def test_multinomial_bootstrap_matches_resampling_rows():
     worse = -(counts[:, 1] + counts[:, 2]) / counts.sum(axis=1)
     np.testing.assert_allclose([fast["better_low"], fast["better_high"]], np.percentile(better, [2.5, 97.5]), atol=0.012)
     np.testing.assert_allclose([fast["worse_low"], fast["worse_high"]], np.percentile(worse, [2.5, 97.5]), atol=0.012)
+
+
+def test_bootstrap_interval_is_the_shared_percentile_interval_of_multinomial_draws():
+    # analyze draws each attribute's category counts as multinomial(n, observed shares), then takes
+    # crm_lab.resampling.percentile_interval of the draws: the same draws give the same limits
+    counts = STP25KANO.sort_index()  # analyze orders the attributes
+    pairs = {"A": (1, 3), "O": (1, 5), "M": (3, 5), "I": (3, 3), "R": (5, 1), "Q": (1, 1)}
+    rows = [(attr, *pairs[c]) for attr in counts.index for c in kano.CATEGORIES for _ in range(counts.loc[attr, c])]
+    data = pd.DataFrame(rows, columns=["attribute", "functional", "dysfunctional"])
+    got = analyze(data, n_boot=500, confidence=0.9, rng=7)
+    c = counts.to_numpy()
+    draws = np.random.default_rng(7).multinomial(c.sum(axis=1), c / c.sum(axis=1, keepdims=True), size=(500, len(c)))
+    a, o, m, i = (draws[..., k].astype(float) for k in range(4))
+    np.testing.assert_array_equal(got[["better_low", "better_high"]].to_numpy().T,
+                                  resampling.percentile_interval((a + o) / (a + o + m + i), 0.9, axis=0))
+    np.testing.assert_array_equal(got[["worse_low", "worse_high"]].to_numpy().T,
+                                  resampling.percentile_interval(-(o + m) / (a + o + m + i), 0.9, axis=0))
+    assert got["confidence"].eq(0.9).all()
 
 
 def test_bootstrap_interval_covers_the_true_better_about_95_percent():
@@ -356,6 +391,14 @@ def test_compare_segments_warns_once_naming_attributes_and_adjusts_with_holm():
         out = kano.compare_segments(data)
     assert out.index.name == "attribute" and len(out) == 10
     np.testing.assert_allclose(out["p_holm"], multipletests(out["p_value"], method="holm")[1])
+    # the result protocol's columns first; each row is that attribute's segment_test
+    assert out.columns.tolist() == [*TABLE_COLUMNS, *kano.SEGMENT_COLUMNS]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        one = kano.segment_test(data, "matchmaking")
+    pd.testing.assert_frame_equal(out.loc[["matchmaking"], list(TABLE_COLUMNS)], one.table.rename_axis("attribute")
+                                  .set_axis(["matchmaking"]), check_names=False)
+    assert out.loc["matchmaking", "report"] == one.report()
     # about 15 large firms per edition: small expected counts for every attribute
     assert out["small_expected"].all()
 
@@ -396,15 +439,26 @@ def test_recovery_grows_with_sample_size_and_required_n():
     assert curve["mode_correct"].is_monotonic_increasing
     assert curve["mode_correct"].iloc[-1] > 0.97
     assert (curve["mode_low"] <= curve["mode_correct"]).all()
-    need = kano.required_sample_size(curve, target=0.9)
+    need = power.smallest_n(curve, target=0.9, column="mode_correct", by="scenario")
     assert need["lead"] in (40, 160)
     again = kano.simulate_decisions(shares, [10, 40, 160], n_sims=800, rng=4)
     pd.testing.assert_frame_equal(curve, again)
 
 
+def test_every_simulated_share_has_its_wilson_interval():
+    curve = kano.simulate_decisions({"tie": [0.3, 0.3, 0.16, 0.16, 0.04, 0.04]}, [30, 120], n_sims=250, rng=2)
+    for share, prefix in kano.DECISIONS.items():
+        for _, row in curve.iterrows():
+            want = stats.proportion_ci(round(row[share] * 250), 250)  # Wilson (1927)
+            np.testing.assert_allclose([row[share], row[f"{prefix}_low"], row[f"{prefix}_high"]], want, rtol=1e-12)
+    assert curve["n_sims"].eq(250).all()
+
+
 def test_simulate_decisions_checks_shares():
     with pytest.raises(KanoInputError, match="summing to 1"):
         kano.simulate_decisions({"x": [0.5, 0.5, 0.5, 0, 0, 0]}, [10])
+    with pytest.raises(KanoInputError, match=r"'n_sims' must be an integer >= 1 \(got 0\); 'sizes' must be an integer >= 2 \(got 1\)"):
+        kano.simulate_decisions({"x": [0.5, 0.5, 0, 0, 0, 0]}, [1, 10], n_sims=0)
 
 
 # ---------------------------------------------------------------- docs and figures
