@@ -26,8 +26,11 @@ THEORY.md §6 as pure functions over the survey and the participation panel:
   :func:`curve_entry_logits`).
 
 Every typology takes explicit thresholds (default: the medians of the data,
-user-settable) and states them in its result.  Bad input raises
-:class:`LoyaltyError` (a ``ValueError``) naming the argument, column or rows.
+user-settable) and states them in its result.  Results follow the package's
+protocol (:mod:`crm_lab.results`: a ``table`` with the fixed columns, ``meta``,
+``summary()``, ``to_dict()``); input is checked by :mod:`crm_lab._checks`, and
+bad input raises :class:`LoyaltyError` (a :class:`~crm_lab._checks.CrmLabError`)
+naming the argument, column or rows.
 
 References
 ----------
@@ -53,9 +56,7 @@ and repurchase intentions in services. *Journal of Retailing*, 76(2), 259–274.
 
 from __future__ import annotations
 
-import html
 import math
-import numbers
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -70,7 +71,21 @@ from scipy import stats as sps
 from scipy.special import expit
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
-from .schema import SCALES, STAGES
+from ._checks import (
+    CrmLabError,
+    check_choice,
+    check_columns,
+    check_confidence,
+    check_integer,
+    check_number,
+    numeric_columns,
+    numeric_values,
+    raise_problems,
+    rows_text,
+)
+from .resampling import percentile_interval
+from .results import TABLE_COLUMNS, Result, coef_table, tidy_table
+from .schema import LOYALTY_LAYERS, SCALES, STAGES
 from .stats import TestResult, proportion_ci, welch_t
 
 __all__ = [
@@ -80,9 +95,13 @@ __all__ = [
     "LAYER_MODEL",
     "LOYALTY_TYPES",
     "SCORE_SCALES",
+    "ActionStage",
     "LoyaltyError",
+    "NetPromoter",
+    "OrdinalResult",
     "ReturnCurve",
     "Typology",
+    "WorthTests",
     "action_stage",
     "chain_regressions",
     "curve_entry_logits",
@@ -109,12 +128,13 @@ __all__ = [
 ]
 
 
-class LoyaltyError(ValueError):
+class LoyaltyError(CrmLabError):
     """Bad input to a :mod:`crm_lab.loyalty` function (names what and what was expected)."""
 
 
-#: Oliver's (1999) attitudinal layers, in their theorised order (then the action stage).
-LAYERS = ("cognitive", "affective", "conative")
+#: Oliver's (1999) attitudinal layers, in their theorised order (then the action stage);
+#: :data:`crm_lab.schema.LOYALTY_LAYERS`, re-exported.
+LAYERS = LOYALTY_LAYERS
 
 #: The three loyalty layers as a lavaan measurement model (for crm_lab.measurement).
 LAYER_MODEL = "\n".join(f"{layer} =~ {' + '.join(SCALES[layer])}" for layer in LAYERS)
@@ -168,34 +188,12 @@ LOYALTY_TYPES = pd.DataFrame(
 
 
 # --------------------------------------------------------------------------
-# checks (one helper per kind)
+# checks: the shared ones (crm_lab._checks) with loyalty's error class
 # --------------------------------------------------------------------------
-def _require_columns(data: Any, columns: Sequence[str], what: str) -> None:
-    if not isinstance(data, pd.DataFrame):
-        raise LoyaltyError(f"{what} must be a pandas DataFrame (got {type(data).__name__})")
-    missing = [c for c in columns if c not in data.columns]
-    if missing:
-        raise LoyaltyError(f"{what} lacks the columns {missing} (it has {list(map(str, data.columns))[:30]})")
-
-
-def _numeric(values: Any, name: str) -> pd.Series:
-    """A numeric Series without missing values (positions of bad rows named)."""
-    if isinstance(values, pd.DataFrame) or np.ndim(values) != 1:
-        raise LoyaltyError(f"{name!r} must be one-dimensional (got shape {np.shape(values)})")
-    s = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values))
-    if pd.api.types.is_bool_dtype(s.dtype) or not pd.api.types.is_numeric_dtype(s.dtype):
-        raise LoyaltyError(f"{name!r} must hold numbers (got dtype {s.dtype})")
-    bad = ~np.isfinite(s.to_numpy(dtype=float, na_value=np.nan))
-    if bad.any():
-        where = list(s.index[bad][:5])
-        raise LoyaltyError(f"{name!r} has {int(bad.sum())} missing or infinite values (rows {where}); drop or impute them first")
-    if s.size < 2:
-        raise LoyaltyError(f"{name!r} needs at least 2 values (got {s.size})")
-    return s.astype(float)
-
-
 def _pair(x: Any, y: Any, names: tuple[str, str]) -> tuple[pd.Series, pd.Series]:
-    a, b = _numeric(x, names[0]), _numeric(y, names[1])
+    """Two numeric axes of the same cases (same length; same index when both are Series)."""
+    a = numeric_values(x, names[0], min_size=2, error=LoyaltyError)
+    b = numeric_values(y, names[1], min_size=2, error=LoyaltyError)
     if len(a) != len(b):
         raise LoyaltyError(f"{names[0]!r} and {names[1]!r} must have the same length (got {len(a)} and {len(b)})")
     if isinstance(x, pd.Series) and isinstance(y, pd.Series) and not a.index.equals(b.index):
@@ -207,11 +205,8 @@ def _pair(x: Any, y: Any, names: tuple[str, str]) -> tuple[pd.Series, pd.Series]
 
 
 def _threshold(value: Any, data: pd.Series, name: str) -> float:
-    if value is None:
-        return float(data.median())
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise LoyaltyError(f"{name!r} must be a finite number or None for the median (got {value!r})")
-    return float(value)
+    """A user's threshold (a finite number), or the median of *data* when None."""
+    return float(data.median()) if value is None else check_number(value, name, error=LoyaltyError)
 
 
 def _require_some(known: pd.Series, column: str) -> None:
@@ -222,22 +217,11 @@ def _require_some(known: pd.Series, column: str) -> None:
         )
 
 
-def _confidence(confidence: Any) -> float:
-    if isinstance(confidence, bool) or not isinstance(confidence, numbers.Real) or not 0 < confidence < 1:
-        raise LoyaltyError(f"'confidence' must be > 0 and < 1 (got {confidence!r})")
-    return float(confidence)
-
-
-def _positive_int(value: Any, name: str, low: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise LoyaltyError(f"{name!r} must be an integer >= {low} (got {value!r})")
-    return int(value)
-
-
 # --------------------------------------------------------------------------
 # scores and the analysis frame
 # --------------------------------------------------------------------------
-def layer_scores(survey: pd.DataFrame, *, scales: Mapping[str, Sequence[str]] | None = None) -> pd.DataFrame:
+def layer_scores(survey: pd.DataFrame, *, scales: Mapping[str, Sequence[str]] | None = None,
+                 missing: str = "raise") -> pd.DataFrame:
     """Scale scores (mean of the items) of the loyalty layers and their antecedents.
 
     Parameters
@@ -247,6 +231,12 @@ def layer_scores(survey: pd.DataFrame, *, scales: Mapping[str, Sequence[str]] | 
     scales : mapping, optional
         Score name -> its items; default :data:`SCORE_SCALES` (satisfaction,
         commitment, trust, switching_cost, financial_sc and the three layers).
+    missing : {"raise", "keep", "drop"}, default "raise"
+        What a missing item answer does (see
+        :func:`crm_lab.measurement.scale_scores`): name the columns and rows,
+        give that respondent NaN for the scale, or drop the respondent.  The
+        default raises: the mean of the other items would silently change
+        the scale.
 
     Returns
     -------
@@ -256,9 +246,20 @@ def layer_scores(survey: pd.DataFrame, *, scales: Mapping[str, Sequence[str]] | 
 
     Raises
     ------
-    LoyaltyError
-        A missing item column, or missing values in an item (count and rows
-        named: the mean of the rest would silently change the scale).
+    CrmLabError
+        (:class:`~crm_lab.measurement.MeasurementError`) a missing item
+        column (with a did-you-mean), or missing or non-numeric answers
+        (columns and rows named).
+
+    Notes
+    -----
+    :func:`crm_lab.measurement.scale_scores` with loyalty's scales.  Tested
+    against the item means of a hand-built table.
+
+    References
+    ----------
+    Oliver, R. L. (1999). Whence consumer loyalty? *Journal of Marketing*,
+    63(Special Issue), 33–44.
 
     Examples
     --------
@@ -266,16 +267,9 @@ def layer_scores(survey: pd.DataFrame, *, scales: Mapping[str, Sequence[str]] | 
     >>> layer_scores(df, scales={"a": ("a1", "a2")})["a"].tolist()
     [2.0, 6.0]
     """
-    scales = SCORE_SCALES if scales is None else scales
-    needed = list(dict.fromkeys(item for items in scales.values() for item in items))
-    _require_columns(survey, needed, "survey")
-    values = survey[needed].apply(pd.to_numeric, errors="coerce")
-    bad = values.isna()
-    if bad.to_numpy().any():
-        cols = list(bad.columns[bad.any()])
-        rows = list(values.index[bad.any(axis=1)][:5])
-        raise LoyaltyError(f"survey items {cols} have {int(bad.to_numpy().sum())} missing or non-numeric answers (rows {rows})")
-    return pd.DataFrame({name: values[list(items)].mean(axis=1) for name, items in scales.items()}, index=survey.index)
+    from .measurement import scale_scores
+
+    return scale_scores(survey, SCORE_SCALES if scales is None else scales, missing=missing)
 
 
 def exhibitor_frame(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
@@ -299,15 +293,27 @@ def exhibitor_frame(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
         the next edition; NaN when the panel has no next edition), and the
         survey's ``nps, price_sensitivity, failure_tolerance, complaints``
         where present.
+
+    Notes
+    -----
+    Tested against the patronage, the next-edition return and the market
+    structure counted by hand from a simulated market's tables.
+
+    References
+    ----------
+    Dick, A. S., & Basu, K. (1994). Customer loyalty: Toward an integrated
+    conceptual framework. *Journal of the Academy of Marketing Science*,
+    22(2), 99–113.
     """
     from .overview import market_structure, next_edition_returns
 
-    for name in ("survey", "exhibitors", "sectors", "participation"):
-        if name not in tables:
-            raise LoyaltyError(f"tables lacks the table {name!r} (it has {sorted(tables)})")
+    absent = [name for name in ("survey", "exhibitors", "sectors", "participation") if name not in tables]
+    if absent:
+        raise LoyaltyError(f"tables lacks the table(s) {', '.join(map(repr, absent))} (it has {sorted(tables)})")
     survey, panel = tables["survey"], tables["participation"]
-    _require_columns(survey, ["exhibitor_id", "edition"], "survey")
-    _require_columns(panel, ["exhibitor_id", "edition", "participated", "stage", "booth_spend", "services_spend"], "participation")
+    check_columns(survey, ["exhibitor_id", "edition"], what="survey", error=LoyaltyError)
+    check_columns(panel, ["exhibitor_id", "edition", "participated", "stage", "booth_spend", "services_spend"],
+                  what="participation", error=LoyaltyError)
     scores = layer_scores(survey)
     extra = [c for c in ("nps", "price_sensitivity", "failure_tolerance", "complaints") if c in survey]
     frame = pd.concat([survey[["exhibitor_id", "edition", *extra]], scores], axis=1)
@@ -353,10 +359,20 @@ def planted_frame(truth, *, n_exhibitors: int = 50_000, rng=None) -> pd.DataFram
         As :func:`exhibitor_frame`, plus the latent scores of each surveyed
         exhibitor with the prefix ``true_`` (``true_satisfaction``,
         ``true_conative``, ...).
+
+    Notes
+    -----
+    The planted value of an observed-score method is its value on this
+    large sample (a Monte Carlo approximation of its probability limit).
+
+    References
+    ----------
+    Oliver, R. L. (1999). Whence consumer loyalty? *Journal of Marketing*,
+    63(Special Issue), 33–44.
     """
     from .simulate import simulate_market
 
-    n_exhibitors = _positive_int(n_exhibitors, "n_exhibitors", 1000)
+    n_exhibitors = check_integer(n_exhibitors, "n_exhibitors", low=1000, error=LoyaltyError)
     sizes = truth.sizes
     big = simulate_market(
         n_exhibitors, n_visitors=100, n_editions=sizes["n_editions"], survey_edition=sizes["survey_edition"],
@@ -370,8 +386,15 @@ def planted_frame(truth, *, n_exhibitors: int = 50_000, rng=None) -> pd.DataFram
 # --------------------------------------------------------------------------
 # typologies
 # --------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Typology:
+DICK_BASU_CITATION = ("Dick, A. S., & Basu, K. (1994). Customer loyalty: Toward an integrated conceptual framework. "
+                      "Journal of the Academy of Marketing Science, 22(2), 99-113.")
+JONES_SASSER_CITATION = "Jones, T. O., & Sasser, W. E. (1995). Why satisfied customers defect. Harvard Business Review, 73(6), 88-99."
+_WILSON = ("Wilson, E. B. (1927). Probable inference, the law of succession, and statistical inference. "
+           "Journal of the American Statistical Association, 22(158), 209-212.")
+
+
+@dataclass(frozen=True, repr=False)
+class Typology(Result):
     """A two-axis loyalty typology: who falls where, and the thresholds used.
 
     Attributes
@@ -385,40 +408,62 @@ class Typology:
         strictly above the threshold.
     rule : str
         The rule in words.
+    table : DataFrame
+        Index ``type``: ``estimate`` (the share of the cases), ``se``
+        (binomial), ``ci_low, ci_high`` (Wilson score interval), then ``n``
+        (cases of that type).
+    meta : dict
+        n, confidence, method, citation, thresholds, rule.
     """
 
     name: str
     labels: pd.Series
     thresholds: dict
     rule: str
-    confidence: float = 0.95
+    table: pd.DataFrame
+    meta: dict = field(default_factory=dict)
 
     @property
-    def table(self) -> pd.DataFrame:
-        """Counts and shares per type, with Wilson intervals (index: type)."""
-        counts = self.labels.value_counts().reindex(self.labels.cat.categories, fill_value=0)
-        n = int(counts.sum())
-        rows = [(int(k), *proportion_ci(int(k), n, confidence=self.confidence)) for k in counts]
-        out = pd.DataFrame(rows, columns=["n", "share", "ci_low", "ci_high"], index=counts.index)
-        out.index.name = "type"
-        return out
+    def title(self) -> str:
+        return self.name
+
+    @property
+    def confidence(self) -> float:
+        """Level of the Wilson intervals of the shares."""
+        return float(self.meta["confidence"])
+
+    @property
+    def shares(self) -> pd.Series:
+        """The share of each type (``table["estimate"]``, named ``share``)."""
+        return self.table["estimate"].rename("share")
+
+    def _summary_lines(self, decimals: int) -> list[str]:
+        return [self.rule, "thresholds: " + ", ".join(f"{k} > {v:.{decimals}g}" for k, v in self.thresholds.items()), ""]
 
     def __repr__(self) -> str:
         return self.summary()
 
-    def summary(self, decimals: int = 3) -> str:
-        """The rule, the thresholds and the table as text."""
-        lines = [self.name, self.rule, "thresholds: " + ", ".join(f"{k} > {v:.{decimals}g}" for k, v in self.thresholds.items())]
-        return "\n".join(lines + [self.table.round(decimals).to_string()])
 
-    def _repr_html_(self) -> str:
-        head = f"<strong>{html.escape(self.name)}</strong><p>{html.escape(self.rule)}; thresholds: " + ", ".join(
-            f"{html.escape(k)} &gt; {v:.3g}" for k, v in self.thresholds.items()
-        )
-        return f"<div>{head}</p>{self.table.round(3).to_html()}</div>"
+def _type_table(labels: pd.Series, confidence: float) -> pd.DataFrame:
+    """Counts and shares per type, with Wilson intervals (index: type)."""
+    counts = labels.value_counts().reindex(labels.cat.categories, fill_value=0)
+    n = int(counts.sum())
+    rows = np.array([proportion_ci(int(k), n, confidence=confidence) for k in counts], dtype=float)
+    share = rows[:, 0]
+    return tidy_table(
+        {"estimate": share, "se": np.sqrt(share * (1 - share) / n), "ci_low": rows[:, 1], "ci_high": rows[:, 2],
+         "n": counts.to_numpy(dtype=int)},
+        index=counts.index, name="type", extras=("n",),
+    )
 
 
-def _grid(x, y, names, x_threshold, y_threshold, categories, title, rule, confidence) -> Typology:
+def _grid(x, y, names, x_threshold, y_threshold, categories, title, rule, confidence, citation) -> Typology:
+    problems: list[str] = []
+    confidence = check_confidence(confidence, error=LoyaltyError, problems=problems)
+    for value, name in ((x_threshold, names[0]), (y_threshold, names[1])):
+        if value is not None:
+            check_number(value, f"{name}_threshold", error=LoyaltyError, problems=problems)
+    raise_problems(problems, error=LoyaltyError)
     a, b = _pair(x, y, names)
     tx = _threshold(x_threshold, a, f"{names[0]}_threshold")
     ty = _threshold(y_threshold, b, f"{names[1]}_threshold")
@@ -426,7 +471,13 @@ def _grid(x, y, names, x_threshold, y_threshold, categories, title, rule, confid
     labels = pd.Series(
         pd.Categorical.from_codes(3 - code, categories=categories), index=a.index, name="type"
     )
-    return Typology(title, labels, {names[0]: tx, names[1]: ty}, rule, _confidence(confidence))
+    thresholds = {names[0]: tx, names[1]: ty}
+    given = [k for k, v in zip(names, (x_threshold, y_threshold)) if v is not None]
+    how = "the medians" if not given else ("thresholds given" if len(given) == 2 else f"{given[0]} given, the other the median")
+    meta = {"n": len(labels), "confidence": confidence,
+            "method": f"two-way split, high = strictly above the threshold ({how}); shares with Wilson score intervals",
+            "citation": f"{citation} {_WILSON}", "thresholds": thresholds, "rule": rule}
+    return Typology(title, labels, thresholds, rule, _type_table(labels, confidence), meta)
 
 
 def dick_basu(
@@ -458,7 +509,27 @@ def dick_basu(
     -------
     Typology
         ``labels``: ``true`` (high, high), ``latent`` (high attitude, low
-        patronage), ``spurious`` (low attitude, high patronage), ``none``.
+        patronage), ``spurious`` (low attitude, high patronage), ``none``;
+        ``table``: the share of each type with its Wilson interval.
+
+    Notes
+    -----
+    Tested against hand-classified cases (including cases exactly at the
+    thresholds); the Wilson intervals against Newcombe (1998), Table I.
+
+    References
+    ----------
+    Dick, A. S., & Basu, K. (1994). Customer loyalty: Toward an integrated
+    conceptual framework. *Journal of the Academy of Marketing Science*,
+    22(2), 99–113.
+
+    Newcombe, R. G. (1998). Two-sided confidence intervals for the single
+    proportion: Comparison of seven methods. *Statistics in Medicine*,
+    17(8), 857–872.
+
+    Wilson, E. B. (1927). Probable inference, the law of succession, and
+    statistical inference. *Journal of the American Statistical
+    Association*, 22(158), 209–212.
 
     Examples
     --------
@@ -469,6 +540,7 @@ def dick_basu(
     return _grid(
         attitude, patronage, ("attitude", "patronage"), attitude_threshold, patronage_threshold,
         list(DICK_BASU_TYPES), "Dick & Basu (1994)", "relative attitude × repeat patronage", confidence,
+        DICK_BASU_CITATION,
     )  # fmt: skip
 
 
@@ -496,7 +568,22 @@ def jones_sasser(
     Typology
         ``labels``: ``loyalist`` (apostle; high, high), ``mercenary`` (high
         satisfaction, low loyalty), ``hostage`` (low satisfaction, high
-        loyalty), ``terrorist`` (low, low).
+        loyalty), ``terrorist`` (low, low); ``table``: the share of each type
+        with its Wilson interval.
+
+    Notes
+    -----
+    Tested against hand-classified cases; the Wilson intervals against
+    Newcombe (1998), Table I (81/263: 0.2553 to 0.3662).
+
+    References
+    ----------
+    Jones, T. O., & Sasser, W. E. (1995). Why satisfied customers defect.
+    *Harvard Business Review*, 73(6), 88–99.
+
+    Newcombe, R. G. (1998). Two-sided confidence intervals for the single
+    proportion: Comparison of seven methods. *Statistics in Medicine*,
+    17(8), 857–872.
 
     Examples
     --------
@@ -507,6 +594,7 @@ def jones_sasser(
     return _grid(
         satisfaction, loyalty, ("satisfaction", "loyalty"), satisfaction_threshold, loyalty_threshold,
         list(JONES_SASSER_TYPES), "Jones & Sasser (1995)", "satisfaction × loyalty", confidence,
+        JONES_SASSER_CITATION,
     )  # fmt: skip
 
 
@@ -528,9 +616,21 @@ def threshold_sensitivity(
     DataFrame
         One row per (x quantile, y quantile): the thresholds and one column
         of shares per type.
+
+    Notes
+    -----
+    Tested against :func:`dick_basu` at the median split.
+
+    References
+    ----------
+    Dick, A. S., & Basu, K. (1994). Customer loyalty: Toward an integrated
+    conceptual framework. *Journal of the Academy of Marketing Science*,
+    22(2), 99–113.
+
+    Jones, T. O., & Sasser, W. E. (1995). Why satisfied customers defect.
+    *Harvard Business Review*, 73(6), 88–99.
     """
-    if kind not in ("dick_basu", "jones_sasser"):
-        raise LoyaltyError(f"'kind' must be 'dick_basu' or 'jones_sasser' (got {kind!r})")
+    check_choice(kind, "kind", ("dick_basu", "jones_sasser"), error=LoyaltyError)
     q = np.asarray(quantiles, dtype=float)
     if q.ndim != 1 or q.size == 0 or not ((q > 0) & (q < 1)).all():
         raise LoyaltyError(f"'quantiles' must be numbers strictly between 0 and 1 (got {quantiles!r})")
@@ -573,17 +673,33 @@ def loyalty_types(frame: pd.DataFrame, *, thresholds: Mapping[str, float] | None
         Boolean flags ``monopoly, inertia, interest, trust, latent`` (same
         index; an exhibitor can hold several types or none) and ``kinship``
         all missing (``pd.NA``): the data cannot tell it.
+
+    Notes
+    -----
+    Tested against hand-built exhibitors, one per type.
+
+    References
+    ----------
+    Dick, A. S., & Basu, K. (1994). Customer loyalty: Toward an integrated
+    conceptual framework. *Journal of the Academy of Marketing Science*,
+    22(2), 99–113.
+
+    Jones, T. O., & Sasser, W. E. (1995). Why satisfied customers defect.
+    *Harvard Business Review*, 73(6), 88–99.
+
+    Oliver, R. L. (1999). Whence consumer loyalty? *Journal of Marketing*,
+    63(Special Issue), 33–44.
     """
     cols = ["satisfaction", "trust", "switching_cost", "financial_sc", "affective", "conative", "attitude", "editions_attended", "monopoly"]
-    _require_columns(frame, cols, "frame")
+    check_columns(frame, cols, what="loyalty_types", error=LoyaltyError)
+    values = numeric_columns(frame, cols[:-1], what="loyalty_types", error=LoyaltyError)
     thresholds = dict(thresholds or {})
     unknown = set(thresholds) - set(cols) - {"monopoly"}
     if unknown:
         raise LoyaltyError(f"thresholds names unknown columns {sorted(unknown)} (known: {cols[:-1]})")
     high = {}
     for c in cols[:-1]:
-        s = _numeric(frame[c], c)
-        high[c] = s.to_numpy() > _threshold(thresholds.get(c), s, f"thresholds[{c!r}]")
+        high[c] = values[c].to_numpy() > _threshold(thresholds.get(c), values[c], f"thresholds[{c!r}]")
     mono = frame["monopoly"].to_numpy() == 1
     flags = pd.DataFrame(
         {
@@ -602,15 +718,84 @@ def loyalty_types(frame: pd.DataFrame, *, thresholds: Mapping[str, float] | None
 # --------------------------------------------------------------------------
 # the worth of loyal customers: NPS
 # --------------------------------------------------------------------------
+REICHHELD_CITATION = "Reichheld, F. F. (2003). The one number you need to grow. Harvard Business Review, 81(12), 46-54."
+
+
+@dataclass(frozen=True, repr=False)
+class NetPromoter(Result):
+    """The Net Promoter Score of one group (see :func:`net_promoter`).
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row ``nps``: ``estimate`` (promoters minus detractors, −1..1),
+        ``se``, ``ci_low, ci_high`` (Wald), then ``promoters`` and
+        ``detractors`` (shares) and ``n``.
+    meta : dict
+        n, confidence, method, citation.
+    """
+
+    table: pd.DataFrame
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        return "Net Promoter Score"
+
+    def _value(self, column: str) -> float:
+        return float(self.table.iloc[0][column])
+
+    @property
+    def nps(self) -> float:
+        """Share of promoters (9–10) minus share of detractors (0–6), on the −1..1 scale."""
+        return self._value("estimate")
+
+    @property
+    def estimate(self) -> float:
+        return self._value("estimate")
+
+    @property
+    def se(self) -> float:
+        return self._value("se")
+
+    @property
+    def ci_low(self) -> float:
+        return self._value("ci_low")
+
+    @property
+    def ci_high(self) -> float:
+        return self._value("ci_high")
+
+    @property
+    def promoters(self) -> float:
+        return self._value("promoters")
+
+    @property
+    def detractors(self) -> float:
+        return self._value("detractors")
+
+    @property
+    def n(self) -> int:
+        return int(self.meta["n"])
+
+    def _summary_lines(self, decimals: int) -> list[str]:
+        return [f"NPS = {100 * self.nps:.{max(decimals - 2, 0)}f} points ({100 * self.promoters:.1f}% promoters, "
+                f"{100 * self.detractors:.1f}% detractors)", ""]
+
+    def __repr__(self) -> str:
+        return self.summary()
+
+
 def _nps_parts(scores: Any, name: str) -> tuple[float, float, int]:
-    s = _numeric(scores, name).to_numpy()
-    if ((s < 0) | (s > 10) | (s != np.round(s))).any():
-        raise LoyaltyError(f"{name!r} must be whole numbers from 0 to 10 (got values such as {sorted(set(s[(s < 0) | (s > 10) | (s != np.round(s))]))[:5]})")
+    s = numeric_values(scores, name, min_size=2, error=LoyaltyError).to_numpy()
+    bad = (s < 0) | (s > 10) | (s != np.round(s))
+    if bad.any():
+        raise LoyaltyError(f"{name!r} must be whole numbers from 0 to 10 (got values such as {sorted(set(s[bad]))[:5]})")
     pro, det = float(np.mean(s >= 9)), float(np.mean(s <= 6))
     return pro, det, s.size
 
 
-def net_promoter(scores: Any, *, confidence: float = 0.95) -> dict[str, float]:
+def net_promoter(scores: Any, *, confidence: float = 0.95) -> NetPromoter:
     """The Net Promoter Score (Reichheld 2003) with its standard error and Wald interval.
 
     Parameters
@@ -621,47 +806,86 @@ def net_promoter(scores: Any, *, confidence: float = 0.95) -> dict[str, float]:
 
     Returns
     -------
-    dict
+    NetPromoter
         ``nps`` (share of promoters 9–10 minus share of detractors 0–6, on
         the −1..1 scale; ×100 for the usual points), ``promoters``,
-        ``detractors``, ``se``, ``ci_low``, ``ci_high``, ``n``.
+        ``detractors``, ``se``, ``ci_low``, ``ci_high``, ``n``; the same in
+        ``table`` (one row).
 
     Notes
     -----
     NPS is the mean of a score that is +1 for a promoter, 0 for a passive
     and −1 for a detractor; its variance is that of the trinomial,
     :math:`\\operatorname{Var} = (p_+ + p_-) - (p_+ - p_-)^2`, so
-    :math:`SE = \\sqrt{\\operatorname{Var}/n}`.  Tested against the covariance
-    of :class:`scipy.stats.multinomial`.
+    :math:`SE = \\sqrt{\\operatorname{Var}/n}`; the interval is
+    :math:`NPS \\pm z\\,SE`, clipped to [−1, 1].  Tested against the
+    covariance of :class:`scipy.stats.multinomial`.
+
+    References
+    ----------
+    Reichheld, F. F. (2003). The one number you need to grow. *Harvard
+    Business Review*, 81(12), 46–54.
 
     Examples
     --------
     >>> r = net_promoter([10, 9, 8, 7, 3, 0, 10, 10])
-    >>> round(r["nps"], 3), r["n"]
+    >>> round(r.nps, 3), r.n
     (0.25, 8)
     """
-    level = _confidence(confidence)
+    level = check_confidence(confidence, error=LoyaltyError)
     pro, det, n = _nps_parts(scores, "scores")
     nps = pro - det
     se = math.sqrt(max(pro + det - nps**2, 0.0) / n)
     z = sps.norm.ppf(0.5 + level / 2)
-    return {"nps": nps, "promoters": pro, "detractors": det, "se": se, "ci_low": max(nps - z * se, -1.0), "ci_high": min(nps + z * se, 1.0), "n": n}
+    table = tidy_table(
+        {"estimate": [nps], "se": [se], "ci_low": [max(nps - z * se, -1.0)], "ci_high": [min(nps + z * se, 1.0)],
+         "promoters": [pro], "detractors": [det], "n": [n]},
+        index=["nps"], name="score", extras=("promoters", "detractors", "n"),
+    )
+    meta = {"n": n, "confidence": level,
+            "method": "share of promoters (9-10) minus share of detractors (0-6); trinomial standard error; Wald interval",
+            "citation": REICHHELD_CITATION}
+    return NetPromoter(table=table, meta=meta)
+
+
+def _nps_values(result: NetPromoter) -> dict[str, float]:
+    return {"nps": result.nps, "promoters": result.promoters, "detractors": result.detractors, "se": result.se,
+            "ci_low": result.ci_low, "ci_high": result.ci_high, "n": result.n}
 
 
 def nps_difference(a: Any, b: Any, *, labels: tuple[str, str] = ("a", "b"), confidence: float = 0.95) -> TestResult:
     """Compare the Net Promoter Scores of two independent groups.
+
+    Parameters
+    ----------
+    a, b : array-like of int 0–10
+        The answers of each group.
+    labels : (str, str), default ("a", "b")
+        Names of the groups in ``extra["groups"]``.
+    confidence : float, default 0.95
 
     Returns
     -------
     TestResult
         ``estimate`` = NPS(a) − NPS(b) (−2..2 scale), Wald z-test and
         interval with the unpooled trinomial standard errors of
-        :func:`net_promoter`.
+        :func:`net_promoter`; ``extra["groups"]``: each group's NPS,
+        promoters, detractors, se, interval and n.
+
+    Notes
+    -----
+    :math:`z = (NPS_a - NPS_b) / \\sqrt{SE_a^2 + SE_b^2}`.  Tested against
+    the same statistic computed from two :func:`net_promoter` results.
+
+    References
+    ----------
+    Reichheld, F. F. (2003). The one number you need to grow. *Harvard
+    Business Review*, 81(12), 46–54.
     """
-    level = _confidence(confidence)
+    level = check_confidence(confidence, error=LoyaltyError)
     ra, rb = net_promoter(a, confidence=level), net_promoter(b, confidence=level)
-    d = ra["nps"] - rb["nps"]
-    se = math.sqrt(ra["se"] ** 2 + rb["se"] ** 2)
+    d = ra.nps - rb.nps
+    se = math.sqrt(ra.se**2 + rb.se**2)
     z = d / se if se > 0 else math.nan
     crit = sps.norm.ppf(0.5 + level / 2)
     return TestResult(
@@ -674,11 +898,11 @@ def nps_difference(a: Any, b: Any, *, labels: tuple[str, str] = ("a", "b"), conf
         ci_low=d - crit * se,
         ci_high=d + crit * se,
         se=se,
-        n=ra["n"] + rb["n"],
+        n=ra.n + rb.n,
         confidence=level,
         method="NPS as the mean of a +1/0/-1 score; unpooled trinomial standard errors; Wald interval",
-        citation="Reichheld, F. F. (2003). The one number you need to grow. Harvard Business Review, 81(12), 46-54.",
-        extra={"groups": {str(labels[0]): ra, str(labels[1]): rb}},
+        citation=REICHHELD_CITATION,
+        extra={"groups": {str(labels[0]): _nps_values(ra), str(labels[1]): _nps_values(rb)}},
         statistic_name="z",
     )
 
@@ -694,8 +918,9 @@ CHAIN_FORMULAS = (
 )
 
 
-def _zscore(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
-    out = frame[list(columns)].astype(float)
+def _zscore(frame: pd.DataFrame, columns: Sequence[str], *, what: str, missing: str = "keep") -> pd.DataFrame:
+    """The numeric columns standardised (mean 0, SD 1); a column that does not vary is an error."""
+    out = numeric_columns(frame, columns, what=what, missing=missing, error=LoyaltyError)
     sd = out.std(ddof=1)
     flat = list(sd.index[~(sd > 0)])
     if flat:
@@ -720,24 +945,36 @@ def chain_regressions(scores: pd.DataFrame, *, formulas: Sequence[str] = CHAIN_F
     Returns
     -------
     DataFrame
-        ``lhs, rhs, estimate, se, ci_low, ci_high, statistic, df, p_value``;
-        each variable is standardised (z) before fitting, so the estimates are
-        on the scale of the planted paths (latent constructs of unit
-        variance).  Observed scores carry measurement error, which
+        ``lhs, rhs``, then the fixed result columns ``estimate, se, ci_low,
+        ci_high, statistic`` (t), ``df`` (residual), ``p_value``
+        (:func:`crm_lab.results.coef_table` of each fit, intercepts left
+        out); each variable is standardised (z) before fitting, so the
+        estimates are on the scale of the planted paths (latent constructs of
+        unit variance).  Observed scores carry measurement error, which
         *attenuates* these estimates (Spearman 1904).
+
+    Notes
+    -----
+    Tested against the planted paths: on the true latent scores of a large
+    simulated market every estimate lies within 4 SE of its planted value.
+
+    References
+    ----------
+    Oliver, R. L. (1999). Whence consumer loyalty? *Journal of Marketing*,
+    63(Special Issue), 33–44.
+
+    Spearman, C. (1904). The proof and measurement of association between
+    two things. *The American Journal of Psychology*, 15(1), 72–101.
     """
-    level = _confidence(confidence)
+    level = check_confidence(confidence, error=LoyaltyError)
     names = list(dict.fromkeys(v for f in formulas for v in re.findall(r"[A-Za-z_]\w*", f)))
-    _require_columns(scores, names, "scores")
-    z = _zscore(scores, names)
-    rows = []
+    z = _zscore(scores, names, what="chain_regressions")
+    parts = []
     for formula in formulas:
-        fit = smf.ols(formula, data=z).fit()
-        ci = fit.conf_int(alpha=1 - level)
-        lhs = formula.split("~")[0].strip()
-        for rhs in fit.params.index.drop("Intercept"):
-            rows.append((lhs, rhs, fit.params[rhs], fit.bse[rhs], ci.loc[rhs, 0], ci.loc[rhs, 1], fit.tvalues[rhs], fit.df_resid, fit.pvalues[rhs]))
-    return pd.DataFrame(rows, columns=["lhs", "rhs", "estimate", "se", "ci_low", "ci_high", "statistic", "df", "p_value"])
+        table = coef_table(smf.ols(formula, data=z).fit(), confidence=level).drop(index="Intercept")
+        parts.append(table.rename_axis("rhs").reset_index().assign(lhs=formula.split("~")[0].strip()))
+    out = pd.concat(parts, ignore_index=True)
+    return out[["lhs", "rhs", *TABLE_COLUMNS]]
 
 
 #: Structural parts of the three SEMs of :func:`layer_sequence`.
@@ -753,48 +990,130 @@ SEQUENCE_MODELS = {
 
 
 def sequence_model(structure: Sequence[str]) -> str:
-    """A lavaan model: the measurement of satisfaction, commitment and the layers, plus ``structure``."""
+    """A lavaan model: the measurement of satisfaction, commitment and the layers, plus ``structure``.
+
+    Examples
+    --------
+    >>> print(sequence_model(["conative ~ affective"]).splitlines()[-1])
+    conative ~ affective
+    """
     measure = [f"{c} =~ {' + '.join(SCALES[c])}" for c in ("satisfaction", "commitment", *LAYERS)]
     return "\n".join([*measure, *structure])
 
 
-def layer_sequence(survey: pd.DataFrame, *, models: Mapping[str, Sequence[str]] | None = None) -> dict:
-    """Does the data support cognitive → affective → conative?  Three nested SEMs.
+def layer_sequence(survey: pd.DataFrame, *, models: Mapping[str, Sequence[str]] | None = None,
+                   pairs: Sequence[tuple[str, str]] | None = None, confidence: float = 0.90):
+    """Does the data support cognitive → affective → conative?  Nested SEMs compared.
 
     Parameters
     ----------
     survey : DataFrame
         The items of satisfaction, commitment and the three layers.
     models : mapping, optional
-        Name -> structural regressions; default :data:`SEQUENCE_MODELS`:
-        ``chain`` (Oliver's strict sequence: each layer only from the one
-        before), ``planted`` (the simulator's structure: commitment and
-        satisfaction also act directly) and ``all_at_once`` (every layer from
+        Name -> structural regressions (each made a full model by
+        :func:`sequence_model`); default :data:`SEQUENCE_MODELS`: ``chain``
+        (Oliver's strict sequence: each layer only from the one before),
+        ``planted`` (the simulator's structure: commitment and satisfaction
+        also act directly) and ``all_at_once`` (every layer from
         satisfaction, commitment and all earlier layers).  Each is nested in
-        the next.
+        the next: list them from the most restricted to the most general.
+    pairs : sequence of (restricted, general), optional
+        The comparisons; default each model against every later one
+        (``chain vs planted``, ``chain vs all_at_once``, ``planted vs
+        all_at_once``).
+    confidence : float, default 0.90
+        Level of the RMSEA_D interval of each comparison.
 
     Returns
     -------
-    dict
-        ``fits``: name -> :class:`crm_lab.measurement.SEMResult`;
-        ``tests``: ``"chain vs all_at_once"``, ``"planted vs all_at_once"``
-        (and ``"chain vs planted"``) -> chi-square difference
-        :class:`~crm_lab.stats.TestResult`; ``fit_table``: one row per model
-        (chi2, df, cfi, tli, rmsea, srmr, aic, bic).
+    crm_lab.measurement.ModelComparison
+        ``table``: one row per comparison (RMSEA_D with its interval, Δχ²,
+        Δdf, p-value, ΔCFI, ΔAIC); ``fits``: one row per model (χ², df,
+        CFI, TLI, RMSEA, SRMR, AIC, BIC, ...); ``tests``: ``"a vs b"`` ->
+        the χ² difference :class:`~crm_lab.stats.TestResult`; ``models``:
+        name -> :class:`~crm_lab.measurement.SEMResult` (semopy models on
+        them).
+
+    Notes
+    -----
+    :func:`crm_lab.measurement.compare_models` (``kind="sem"``) on
+    loyalty's theory: every model is fitted by ML to the same complete rows
+    and each restricted model is tested against the more general one by the
+    likelihood-ratio (χ² difference) test.  Tested against the sample data,
+    simulated with direct satisfaction and commitment paths: the differences
+    in df are those of the models (3 and 3) and the strict chain is
+    rejected.
+
+    References
+    ----------
+    Oliver, R. L. (1999). Whence consumer loyalty? *Journal of Marketing*,
+    63(Special Issue), 33–44.
+
+    Savalei, V., Brace, J. C., & Fouladi, R. T. (2023). We need to change
+    how we compute RMSEA for nested model comparisons in structural
+    equation modeling. *Psychological Methods*.
+    https://doi.org/10.1037/met0000537
     """
-    from . import measurement as ms
+    from .measurement import compare_models
 
     models = SEQUENCE_MODELS if models is None else models
-    fits = {name: ms.sem(survey, sequence_model(structure)) for name, structure in models.items()}
-    names = list(fits)
-    tests = {}
-    for i, a in enumerate(names):
-        for b in names[i + 1:]:
-            tests[f"{a} vs {b}"] = ms.chi2_difference(fits[a], fits[b])
-    keys = ("chi2", "df", "p_value", "cfi", "tli", "rmsea", "srmr", "aic", "bic")
-    table = pd.DataFrame({name: {k: fit.fit[k] for k in keys} for name, fit in fits.items()}).T
-    table.index.name = "model"
-    return {"fits": fits, "tests": tests, "fit_table": table}
+    return compare_models(survey, {name: sequence_model(structure) for name, structure in models.items()},
+                          pairs=pairs, kind="sem", confidence=confidence)
+
+
+OLIVER_CITATION = "Oliver, R. L. (1999). Whence consumer loyalty? Journal of Marketing, 63(Special Issue), 33-44."
+
+
+@dataclass(frozen=True, repr=False)
+class ActionStage(Result):
+    """The action stage: coming back on conative loyalty alone, and on all layers (see :func:`action_stage`).
+
+    Attributes
+    ----------
+    table : DataFrame
+        Index ``(model, layer)`` (models ``chain`` and ``all_at_once``):
+        ``estimate`` (log-odds per SD), ``se``, ``ci_low, ci_high``,
+        ``statistic`` (z), ``df`` (NaN), ``p_value``, then ``odds_ratio``,
+        ``or_low``, ``or_high``.
+    test : TestResult
+        LR χ² of the earlier layers beyond conative loyalty (2 df); effect:
+        the odds ratio per SD of affective loyalty holding the others.
+    chain, all_at_once : statsmodels Logit results
+        The two fitted models.
+    meta : dict
+        n, confidence, method, citation, dropped (rows without a next
+        edition, left out), covariates.
+    """
+
+    table: pd.DataFrame
+    test: TestResult
+    chain: Any = field(repr=False)
+    all_at_once: Any = field(repr=False)
+    meta: dict = field(default_factory=dict)
+
+    _dict_fields = ("test",)
+
+    @property
+    def title(self) -> str:
+        return "The action stage: coming back on the loyalty layers (logit, per SD)"
+
+    @property
+    def dropped(self) -> int:
+        """Rows left out because the panel has no next edition for them."""
+        return int(self.meta["dropped"])
+
+    def _summary_lines(self, decimals: int) -> list[str]:
+        return [self.test.report(decimals), ""]
+
+    def __repr__(self) -> str:
+        return self.summary()
+
+
+def _odds_table(fit: Any, terms: Sequence[str], confidence: float) -> pd.DataFrame:
+    """:func:`~crm_lab.results.coef_table` rows of *terms*, with odds ratios and their interval."""
+    table = coef_table(fit, confidence=confidence).loc[list(terms)]
+    return table.assign(odds_ratio=np.exp(table["estimate"]), or_low=np.exp(table["ci_low"]),
+                        or_high=np.exp(table["ci_high"]))
 
 
 def action_stage(
@@ -803,7 +1122,7 @@ def action_stage(
     returned: str = "returned",
     covariates: Sequence[str] = ("monopoly",),
     confidence: float = 0.95,
-) -> dict:
+) -> ActionStage:
     """The action stage: does coming back depend on conative loyalty alone?
 
     Fits two logistic regressions of ``returned`` on standardised layer
@@ -812,32 +1131,49 @@ def action_stage(
     ``covariates``; and tests with a likelihood-ratio test whether the earlier
     layers add anything once conative loyalty is known.
 
+    Parameters
+    ----------
+    frame : DataFrame
+        As :func:`exhibitor_frame` returns: the three layer scores,
+        ``returned`` (0/1; rows where it is missing are left out and counted)
+        and the ``covariates``.
+    returned : str, default "returned"
+    covariates : sequence of str, default ("monopoly",)
+        Further formula terms of both models.
+    confidence : float, default 0.95
+
     Returns
     -------
-    dict
-        ``chain``, ``all_at_once`` (statsmodels results), ``table``
-        (odds ratios per SD with intervals, both models), ``test``
-        (:class:`~crm_lab.stats.TestResult`: LR χ² on 2 df; effect = the
-        odds ratio per SD of affective loyalty holding the others), ``dropped``
-        (rows without a next edition, left out).
+    ActionStage
+        ``table`` (log-odds and odds ratios per SD, both models), ``test``
+        (LR χ² on 2 df), ``chain`` and ``all_at_once`` (the statsmodels
+        fits), ``meta["dropped"]``.
+
+    Notes
+    -----
+    :math:`LR = 2(\\ell_{all} - \\ell_{chain}) \\sim \\chi^2_2` under the
+    sequence.  Tested against the LR statistic of the two statsmodels fits.
+
+    References
+    ----------
+    Oliver, R. L. (1999). Whence consumer loyalty? *Journal of Marketing*,
+    63(Special Issue), 33–44.
     """
-    level = _confidence(confidence)
-    _require_columns(frame, [returned, *LAYERS, *covariates], "frame")
+    level = check_confidence(confidence, error=LoyaltyError)
+    check_columns(frame, [returned, *LAYERS, *covariates], what="frame", error=LoyaltyError)
     keep = frame[returned].notna()
     _require_some(keep, returned)
-    data = pd.concat([_zscore(frame.loc[keep], LAYERS), frame.loc[keep, [returned, *covariates]]], axis=1)
+    data = pd.concat([_zscore(frame.loc[keep], LAYERS, what="action_stage"), frame.loc[keep, [returned, *covariates]]],
+                     axis=1)
     rhs = " + ".join(covariates)
     chain = smf.logit(f"{returned} ~ conative" + (f" + {rhs}" if rhs else ""), data=data).fit(disp=0)
     joint = smf.logit(f"{returned} ~ cognitive + affective + conative" + (f" + {rhs}" if rhs else ""), data=data).fit(disp=0)
     lr = 2 * (joint.llf - chain.llf)
-    rows = []
-    for name, fit in (("chain", chain), ("all_at_once", joint)):
-        ci = fit.conf_int(alpha=1 - level)
-        for term in LAYERS:
-            if term in fit.params:
-                rows.append((name, term, fit.params[term], fit.bse[term], math.exp(fit.params[term]), math.exp(ci.loc[term, 0]), math.exp(ci.loc[term, 1]), fit.pvalues[term]))
-    table = pd.DataFrame(rows, columns=["model", "layer", "log_odds", "se", "odds_ratio", "or_low", "or_high", "p_value"])
-    aff = table[(table.model == "all_at_once") & (table.layer == "affective")].iloc[0]
+    table = pd.concat({"chain": _odds_table(chain, ["conative"], level),
+                       "all_at_once": _odds_table(joint, list(LAYERS), level)}, names=["model", "layer"])
+    table = tidy_table(table, extras=("odds_ratio", "or_low", "or_high"))
+    aff = table.loc[("all_at_once", "affective")]
+    dropped = int((~keep).sum())
     test = TestResult(
         test="Likelihood-ratio test: cognitive and affective beyond conative",
         statistic=float(lr),
@@ -851,11 +1187,13 @@ def action_stage(
         n=int(keep.sum()),
         confidence=level,
         method="logistic regressions (statsmodels Logit) on standardised layer scores; LR test of the nested models",
-        citation="Oliver, R. L. (1999). Whence consumer loyalty? Journal of Marketing, 63, 33-44.",
-        extra={"dropped": int((~keep).sum())},
+        citation=OLIVER_CITATION,
+        extra={"dropped": dropped},
         statistic_name="χ²",
     )
-    return {"chain": chain, "all_at_once": joint, "table": table, "test": test, "dropped": int((~keep).sum())}
+    meta = {"n": int(keep.sum()), "confidence": level, "method": test.method, "citation": OLIVER_CITATION,
+            "dropped": dropped, "covariates": list(covariates)}
+    return ActionStage(table=table, test=test, chain=chain, all_at_once=joint, meta=meta)
 
 
 # --------------------------------------------------------------------------
@@ -882,12 +1220,21 @@ def loyalty_tiers(score: Any, *, cuts: Sequence[float] = (1 / 3, 2 / 3), labels:
         Ordered categorical; a case's tier is the number of cut values its
         score is strictly above (ties at a cut go to the lower tier).
 
+    Notes
+    -----
+    Tested against hand-built scores (ties at a cut, the index kept).
+
+    References
+    ----------
+    McCullagh, P. (1980). Regression models for ordinal data. *Journal of
+    the Royal Statistical Society, Series B*, 42(2), 109–142.
+
     Examples
     --------
     >>> loyalty_tiers([1, 2, 3, 4, 5, 6], cuts=(0.5,), labels=("low", "high")).tolist()
     ['low', 'low', 'low', 'high', 'high', 'high']
     """
-    s = _numeric(score, "score")
+    s = numeric_values(score, "score", min_size=2, error=LoyaltyError)
     c = np.asarray(cuts, dtype=float)
     if c.ndim != 1 or c.size == 0 or not ((c > 0) & (c < 1)).all() or (np.diff(c) <= 0).any():
         raise LoyaltyError(f"'cuts' must be increasing quantiles strictly between 0 and 1 (got {cuts!r})")
@@ -899,6 +1246,43 @@ def loyalty_tiers(score: Any, *, cuts: Sequence[float] = (1 / 3, 2 / 3), labels:
     return pd.Series(cat, index=s.index, name="tier")
 
 
+@dataclass(frozen=True, repr=False)
+class OrdinalResult(Result):
+    """A proportional-odds (ordered logit) regression (see :func:`ordinal_regression`).
+
+    Attributes
+    ----------
+    table : DataFrame
+        Index ``predictor``: ``estimate`` (log-odds), ``se``, ``ci_low,
+        ci_high``, ``statistic`` (z), ``df`` (NaN), ``p_value``, then
+        ``odds_ratio``, ``or_low``, ``or_high``.
+    thresholds : Series
+        The cut-points on the latent scale (``"low|middle"``, ...).
+    model : statsmodels results
+        The fitted ``OrderedModel``.
+    meta : dict
+        n, confidence, method, citation, tier, standardize.
+    """
+
+    table: pd.DataFrame
+    thresholds: pd.Series
+    model: Any = field(repr=False)
+    meta: dict = field(default_factory=dict)
+
+    _dict_fields = ("thresholds",)
+
+    @property
+    def title(self) -> str:
+        return f"Ordered logit of {self.meta['tier']}" + (" (odds ratios per SD)" if self.meta["standardize"] else "")
+
+    def _summary_lines(self, decimals: int) -> list[str]:
+        cuts = ", ".join(f"{k} = {v:.{decimals}f}" for k, v in self.thresholds.items())
+        return [f"Thresholds: {cuts}", ""]
+
+    def __repr__(self) -> str:
+        return self.summary()
+
+
 def ordinal_regression(
     data: pd.DataFrame,
     *,
@@ -906,7 +1290,7 @@ def ordinal_regression(
     predictors: Sequence[str],
     standardize: bool = True,
     confidence: float = 0.95,
-) -> dict:
+) -> OrdinalResult:
     """Proportional-odds (ordered logit) regression with odds ratios.
 
     Parameters
@@ -915,18 +1299,18 @@ def ordinal_regression(
     tier : str
         An ordered categorical column (e.g. from :func:`loyalty_tiers`).
     predictors : sequence of str
-        Numeric columns.
+        Numeric columns (no missing values).
     standardize : bool, default True
         Standardise the predictors (odds ratios per SD).
     confidence : float, default 0.95
 
     Returns
     -------
-    dict
+    OrdinalResult
         ``table`` (index predictor: ``estimate`` (log-odds), ``se, ci_low,
-        ci_high, statistic`` (z), ``p_value, odds_ratio, or_low, or_high``),
-        ``thresholds`` (the cut-points on the latent scale), ``result`` (the
-        statsmodels results), ``n``.
+        ci_high, statistic`` (z), ``df, p_value``, then ``odds_ratio, or_low,
+        or_high``), ``thresholds`` (the cut-points on the latent scale),
+        ``model`` (the statsmodels results), ``meta["n"]``.
 
     Notes
     -----
@@ -936,46 +1320,46 @@ def ordinal_regression(
     tiers, and :math:`e^\\beta` is the odds ratio of being in a higher tier,
     the same for every cut.  Tested against R's ``MASS::polr`` on the UCLA
     ``apply ~ pared + public + gpa`` data (statsmodels' test results).
+
+    References
+    ----------
+    McCullagh, P. (1980). Regression models for ordinal data. *Journal of
+    the Royal Statistical Society, Series B*, 42(2), 109–142.
     """
-    level = _confidence(confidence)
-    _require_columns(data, [tier, *predictors], "data")
+    level = check_confidence(confidence, error=LoyaltyError)
+    check_columns(data, {"tier": tier, **{f"predictors[{i}]": p for i, p in enumerate(predictors)}}, what="data",
+                  error=LoyaltyError)
     y = data[tier]
     if not (isinstance(y.dtype, pd.CategoricalDtype) and y.cat.ordered):
         raise LoyaltyError(f"column {tier!r} must be an ordered categorical (got dtype {y.dtype}); see loyalty_tiers")
     if y.isna().any():
-        raise LoyaltyError(f"column {tier!r} has {int(y.isna().sum())} missing values")
+        raise LoyaltyError(f"column {tier!r} has {int(y.isna().sum())} missing values (rows {rows_text(y.index[y.isna()])})")
     used = y.cat.remove_unused_categories()
     if len(used.cat.categories) < 2:
         raise LoyaltyError(f"column {tier!r} needs at least 2 observed tiers (got {list(used.cat.categories)})")
-    x = pd.DataFrame({p: _numeric(data[p], p) for p in predictors}, index=data.index)
     if standardize:
-        x = _zscore(x, predictors)
+        x = _zscore(data, predictors, what="ordinal_regression", missing="raise")
+    else:
+        x = numeric_columns(data, predictors, what="ordinal_regression", error=LoyaltyError)
     res = OrderedModel(used, x, distr="logit").fit(method="newton", disp=False, maxiter=200)
-    k = len(predictors)
-    ci = res.conf_int(alpha=1 - level)
-    table = pd.DataFrame(
-        {
-            "estimate": res.params.iloc[:k],
-            "se": res.bse.iloc[:k],
-            "ci_low": ci.iloc[:k, 0],
-            "ci_high": ci.iloc[:k, 1],
-            "statistic": res.tvalues.iloc[:k],
-            "p_value": res.pvalues.iloc[:k],
-        }
-    )
-    table["odds_ratio"] = np.exp(table["estimate"])
-    table["or_low"] = np.exp(table["ci_low"])
-    table["or_high"] = np.exp(table["ci_high"])
-    table.index.name = "predictor"
-    thresholds = pd.Series(res.model.transform_threshold_params(res.params)[1:-1], index=[f"{a}|{b}" for a, b in zip(used.cat.categories[:-1], used.cat.categories[1:])])
-    return {"table": table, "thresholds": thresholds, "result": res, "n": int(len(y))}
+    table = _odds_table(res, list(predictors), level).rename_axis("predictor")
+    table = tidy_table(table, extras=("odds_ratio", "or_low", "or_high"))
+    cats = used.cat.categories
+    thresholds = pd.Series(res.model.transform_threshold_params(res.params)[1:-1],
+                           index=[f"{a}|{b}" for a, b in zip(cats[:-1], cats[1:])], name="threshold")
+    meta = {"n": int(len(y)), "confidence": level, "tier": tier, "standardize": bool(standardize),
+            "method": "proportional-odds (ordered logit) model, ML (statsmodels OrderedModel, Newton)"
+                      + ("; predictors standardised" if standardize else ""),
+            "citation": "McCullagh, P. (1980). Regression models for ordinal data. Journal of the Royal Statistical "
+                        "Society, Series B, 42(2), 109-142."}
+    return OrdinalResult(table=table, thresholds=thresholds, model=res, meta=meta)
 
 
 # --------------------------------------------------------------------------
 # the satisfaction-loyalty curve by market structure
 # --------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ReturnCurve:
+@dataclass(frozen=True, repr=False)
+class ReturnCurve(Result):
     """A fitted satisfaction → return curve by market structure.
 
     Attributes
@@ -991,16 +1375,39 @@ class ReturnCurve:
         probability rises from low to high satisfaction in competitive than
         in monopoly sectors.
     formula : str
+    data : DataFrame
+        The rows fitted.
+    table : DataFrame
+        The coefficients of ``full`` (:func:`crm_lab.results.coef_table`,
+        index ``term``).
+    meta : dict
+        n, confidence, method, citation, formula, dropped.
+    satisfaction, monopoly : str
+        The column names used.
     """
 
-    full: Any
-    restricted: Any
+    full: Any = field(repr=False)
+    restricted: Any = field(repr=False)
     curve: pd.DataFrame
     test: TestResult
     formula: str
     data: pd.DataFrame = field(repr=False)
+    table: pd.DataFrame
+    meta: dict = field(default_factory=dict)
     satisfaction: str = "satisfaction"
     monopoly: str = "monopoly"
+
+    _dict_fields = ("test", "curve")
+
+    @property
+    def title(self) -> str:
+        return f"Satisfaction → return curve by market structure: {self.formula}"
+
+    def _summary_lines(self, decimals: int) -> list[str]:
+        return [self.test.report(decimals), ""]
+
+    def __repr__(self) -> str:
+        return self.summary()
 
 
 def _glm_logit(formula: str, data: pd.DataFrame):
@@ -1059,6 +1466,9 @@ def fit_return_curve(
     Returns
     -------
     ReturnCurve
+        ``curve`` (the two curves with their bands), ``test`` (the LR test
+        and the difference in rise), ``table`` (the coefficients of the full
+        model), ``full`` and ``restricted`` (the statsmodels fits).
 
     Notes
     -----
@@ -1071,25 +1481,40 @@ def fit_return_curve(
     exhibitor set to satisfaction *s* and structure *g*; its interval is by
     the delta method.  Theory (Jones & Sasser 1995; Jones, Mothersbaugh &
     Beatty 2000): flat and high under monopoly, steep near the top under
-    competition.
+    competition.  Tested against statsmodels' ``Logit`` (coefficients, SEs,
+    LR statistic and mean predictions) and for its size under no
+    interaction.
+
+    References
+    ----------
+    Jones, T. O., & Sasser, W. E. (1995). Why satisfied customers defect.
+    *Harvard Business Review*, 73(6), 88–99.
+
+    Jones, M. A., Mothersbaugh, D. L., & Beatty, S. E. (2000). Switching
+    barriers and repurchase intentions in services. *Journal of Retailing*,
+    76(2), 259–274.
     """
-    level = _confidence(confidence)
-    _require_columns(data, [satisfaction, returned, monopoly], "data")
+    problems: list[str] = []
+    level = check_confidence(confidence, error=LoyaltyError, problems=problems)
+    n_grid = check_integer(n_grid, "n_grid", low=2, error=LoyaltyError, problems=problems)
+    if spline_df is not None:
+        check_integer(spline_df, "spline_df", low=3, error=LoyaltyError, problems=problems)
+    raise_problems(problems, what="fit_return_curve", error=LoyaltyError)
+    check_columns(data, {"satisfaction": satisfaction, "returned": returned, "monopoly": monopoly}, what="data",
+                  error=LoyaltyError)
     keep = data[returned].notna()
     _require_some(keep, returned)
     d = data.loc[keep].copy()
     bad = ~d[returned].isin([0, 1])
     if bad.any():
-        raise LoyaltyError(f"column {returned!r} must be 0/1 (rows {list(d.index[bad][:5])})")
+        problems.append(f"column {returned!r} must be 0/1 (rows {rows_text(d.index[bad])})")
     if not d[monopoly].isin([0, 1]).all():
-        raise LoyaltyError(f"column {monopoly!r} must be 0/1 (1 = monopoly sector)")
-    if d[monopoly].nunique() < 2:
-        raise LoyaltyError(f"column {monopoly!r} must hold both market structures (got only {d[monopoly].unique().tolist()})")
-    _numeric(d[satisfaction], satisfaction)
-    if spline_df is None:
-        sat_term = satisfaction
-    else:
-        sat_term = f"bs({satisfaction}, df={_positive_int(spline_df, 'spline_df', 3)})"
+        problems.append(f"column {monopoly!r} must be 0/1 (1 = monopoly sector)")
+    elif d[monopoly].nunique() < 2:
+        problems.append(f"column {monopoly!r} must hold both market structures (got only {d[monopoly].unique().tolist()})")
+    raise_problems(problems, what="fit_return_curve", error=LoyaltyError)
+    d[satisfaction] = numeric_columns(d, [satisfaction], what="fit_return_curve", error=LoyaltyError)[satisfaction]
+    sat_term = satisfaction if spline_df is None else f"bs({satisfaction}, df={int(spline_df)})"
     extra = "".join(f" + {c}" for c in covariates)
     formula = f"{returned} ~ {sat_term} * {monopoly}{extra}"
     restricted_formula = f"{returned} ~ {sat_term} + {monopoly}{extra}"
@@ -1099,7 +1524,7 @@ def fit_return_curve(
     df = int(full.df_model - restricted.df_model)
     cov = full.cov_params().to_numpy()
     crit = sps.norm.ppf(0.5 + level / 2)
-    grid = np.linspace(d[satisfaction].min(), d[satisfaction].max(), _positive_int(n_grid, "n_grid", 2))
+    grid = np.linspace(d[satisfaction].min(), d[satisfaction].max(), n_grid)
     rows = []
     for label, m in (("competitive", 0), ("monopoly", 1)):
         for s in grid:
@@ -1116,6 +1541,9 @@ def fit_return_curve(
     grad = (parts[(0, hi)][1] - parts[(0, lo)][1]) - (parts[(1, hi)][1] - parts[(1, lo)][1])
     effect = rise[0] - rise[1]
     se = math.sqrt(grad @ cov @ grad)
+    method = (f"binomial GLM (logit) {formula}; LR test of the interaction; rise of the mean predicted return "
+              f"probability from the {low_high[0]:g} to the {low_high[1]:g} quantile of satisfaction, delta-method "
+              "interval")
     test = TestResult(
         test="Likelihood-ratio test of satisfaction × market structure",
         statistic=float(lr),
@@ -1128,13 +1556,18 @@ def fit_return_curve(
         se=float(se),
         n=int(len(d)),
         confidence=level,
-        method=f"binomial GLM (logit) {formula}; LR test of the interaction; rise of the mean predicted return probability "
-        f"from the {low_high[0]:g} to the {low_high[1]:g} quantile of satisfaction, delta-method interval",
-        citation="Jones, T. O., & Sasser, W. E. (1995). Harvard Business Review, 73(6), 88-99.",
+        method=method,
+        citation=JONES_SASSER_CITATION,
         extra={"rise_competitive": rise[0], "rise_monopoly": rise[1], "satisfaction_low": float(lo), "satisfaction_high": float(hi), "dropped": int((~keep).sum())},
         statistic_name="χ²",
     )
-    return ReturnCurve(full, restricted, curve, test, formula, d, satisfaction, monopoly)
+    meta = {"n": int(len(d)), "confidence": level, "method": method,
+            "citation": f"{JONES_SASSER_CITATION}; Jones, M. A., Mothersbaugh, D. L., & Beatty, S. E. (2000). "
+                        "Switching barriers and repurchase intentions in services. Journal of Retailing, 76(2), 259-274.",
+            "formula": formula, "dropped": int((~keep).sum())}
+    return ReturnCurve(full=full, restricted=restricted, curve=curve, test=test, formula=formula, data=d,
+                       table=coef_table(full, confidence=level), meta=meta, satisfaction=satisfaction,
+                       monopoly=monopoly)
 
 
 # --------------------------------------------------------------------------
@@ -1149,8 +1582,19 @@ def transition_matrix(participation: pd.DataFrame) -> pd.DataFrame:
         Rows: stage at an edition; columns: stage at the next; each row sums
         to 1 (a stage never left from has its row from the pooled
         destinations of all stages).
+
+    Notes
+    -----
+    The maximum-likelihood estimate of a Markov chain's transition
+    probabilities: the share of each destination among the observed moves
+    from a stage.  Tested against a hand-built panel.
+
+    References
+    ----------
+    Anderson, T. W., & Goodman, L. A. (1957). Statistical inference about
+    Markov chains. *The Annals of Mathematical Statistics*, 28(1), 89–110.
     """
-    _require_columns(participation, ["exhibitor_id", "edition", "stage"], "participation")
+    check_columns(participation, ["exhibitor_id", "edition", "stage"], what="participation", error=LoyaltyError)
     nxt = participation[["exhibitor_id", "edition", "stage"]].assign(edition=lambda d: d["edition"] - 1)
     pairs = participation[["exhibitor_id", "edition", "stage"]].merge(nxt, on=["exhibitor_id", "edition"], suffixes=("", "_next"))
     pairs = pairs[pairs["stage"].isin(STAGES) & pairs["stage_next"].isin(STAGES)]
@@ -1182,8 +1626,18 @@ def planted_entry_logits(latent: pd.DataFrame, monopoly: Any, params) -> tuple[n
         ``return_monopoly`` and (ii) removes the monopoly part of the
         switching cost (``sc_monopoly``), which lowers conative loyalty by
         ``sc_monopoly · (con_sc + con_sat_x_sc · satisfaction)``.
+
+    Notes
+    -----
+    Tested against the simulator's return model, term by term.
+
+    References
+    ----------
+    Jones, M. A., Mothersbaugh, D. L., & Beatty, S. E. (2000). Switching
+    barriers and repurchase intentions in services. *Journal of Retailing*,
+    76(2), 259–274.
     """
-    _require_columns(latent, ["satisfaction", "conative"], "latent")
+    check_columns(latent, ["satisfaction", "conative"], what="latent", error=LoyaltyError)
     mono = np.asarray(monopoly, dtype=float)
     s, con = latent["satisfaction"].to_numpy(float), latent["conative"].to_numpy(float)
     icpt = np.asarray(params.return_intercepts, dtype=float)[:, None]
@@ -1201,13 +1655,36 @@ def curve_entry_logits(curve: ReturnCurve, rows: pd.DataFrame, *, n_draws: int =
     Assumption: a sector whose monopoly ends moves its exhibitors onto the
     competitive curve at their own satisfaction.
 
+    Parameters
+    ----------
+    curve : ReturnCurve
+        From :func:`fit_return_curve`.
+    rows : DataFrame
+        The exhibitors to simulate, with the columns of the curve's formula.
+    n_draws : int, default 500
+        Draws of the coefficients (one per replication of
+        :func:`simulate_competitor_entry`).
+    rng : int, Generator or None
+
     Returns
     -------
     (status_quo, entry) : ndarray, shape (n_draws, n)
+
+    Notes
+    -----
+    A Monte Carlo draw from the fitted model's asymptotic sampling
+    distribution :math:`\\beta^* \\sim N(\\hat\\beta, \\hat V)` (King, Tomz &
+    Wittenberg 2000), not a bootstrap: the data are not resampled.
+
+    References
+    ----------
+    King, G., Tomz, M., & Wittenberg, J. (2000). Making the most of
+    statistical analyses: Improving interpretation and presentation.
+    *American Journal of Political Science*, 44(2), 347–361.
     """
     gen = np.random.default_rng(rng)
-    n_draws = _positive_int(n_draws, "n_draws")
-    _require_columns(rows, [curve.satisfaction], "rows")
+    n_draws = check_integer(n_draws, "n_draws", low=1, error=LoyaltyError)
+    check_columns(rows, [curve.satisfaction], what="rows", error=LoyaltyError)
     beta = gen.multivariate_normal(curve.full.params.to_numpy(), curve.full.cov_params().to_numpy(), size=n_draws, method="cholesky")
     out = []
     for m in (1, 0):
@@ -1224,7 +1701,7 @@ def simulate_competitor_entry(
     transition: Any = None,
     n_editions: int = 5,
     n_reps: int = 500,
-    band: tuple[float, float] = (0.05, 0.95),
+    confidence: float = 0.90,
     rng=None,
 ) -> pd.DataFrame:
     """Simulate who is still exhibiting over the next editions, with and without a rival show.
@@ -1245,8 +1722,10 @@ def simulate_competitor_entry(
         Editions simulated ahead.
     n_reps : int, default 500
         Replications.
-    band : (float, float), default (0.05, 0.95)
-        Quantiles across replications.
+    confidence : float, default 0.90
+        Central share of the replications inside the band ``low, high``
+        (0.90: their 5th and 95th percentiles;
+        :func:`crm_lab.resampling.percentile_interval`).
     rng : int, Generator or None
 
     Returns
@@ -1255,7 +1734,8 @@ def simulate_competitor_entry(
         ``edition_ahead`` (0..n_editions), ``scenario`` (``no rival``,
         ``rival opens``, ``extra leavers``), ``mean``, ``low``, ``high``: the
         share of the exhibitors still exhibiting (for ``extra leavers``: no
-        rival minus rival opens, the share driven away by the competitor).
+        rival minus rival opens, the share driven away by the competitor),
+        its mean over the replications and their percentile band.
 
     Notes
     -----
@@ -1264,13 +1744,21 @@ def simulate_competitor_entry(
     scenarios (common random numbers), so the difference reflects the
     competitor and not noise.  Lapsing is for good, as in the simulator.
     Vectorised over replications and exhibitors; the loop runs over editions.
+    Tested against the geometric survival :math:`p^h` of a constant return
+    probability, and for common random numbers (equal logits: no extra
+    leavers in any replication).
+
+    References
+    ----------
+    Jones, T. O., & Sasser, W. E. (1995). Why satisfied customers defect.
+    *Harvard Business Review*, 73(6), 88–99.
     """
     gen = np.random.default_rng(rng)
-    n_editions = _positive_int(n_editions, "n_editions")
-    n_reps = _positive_int(n_reps, "n_reps")
-    lo_q, hi_q = band
-    if not 0 <= lo_q < hi_q <= 1:
-        raise LoyaltyError(f"'band' must be two quantiles 0 <= low < high <= 1 (got {band!r})")
+    problems: list[str] = []
+    n_editions = check_integer(n_editions, "n_editions", low=1, error=LoyaltyError, problems=problems)
+    n_reps = check_integer(n_reps, "n_reps", low=1, error=LoyaltyError, problems=problems)
+    confidence = check_confidence(confidence, error=LoyaltyError, problems=problems)
+    raise_problems(problems, what="simulate_competitor_entry", error=LoyaltyError)
     sq, en = np.asarray(status_quo, dtype=float), np.asarray(entry, dtype=float)
     if sq.shape != en.shape:
         raise LoyaltyError(f"'status_quo' and 'entry' must have the same shape (got {sq.shape} and {en.shape})")
@@ -1314,12 +1802,12 @@ def simulate_competitor_entry(
                 cur[k] = np.minimum((v[..., None] > cum[cur[k]]).sum(-1), 3)
         share[:, :, h] = active.mean(axis=2)
     series = {"no rival": share[0], "rival opens": share[1], "extra leavers": share[0] - share[1]}
-    rows = []
+    parts = []
     for name, arr in series.items():
-        for h in range(n_editions + 1):
-            col = arr[:, h]
-            rows.append((h, name, col.mean(), np.quantile(col, lo_q), np.quantile(col, hi_q)))
-    return pd.DataFrame(rows, columns=["edition_ahead", "scenario", "mean", "low", "high"])
+        low, high = percentile_interval(arr, confidence, axis=0)
+        parts.append(pd.DataFrame({"edition_ahead": np.arange(n_editions + 1), "scenario": name,
+                                   "mean": arr.mean(axis=0), "low": low, "high": high}))
+    return pd.concat(parts, ignore_index=True)
 
 
 # --------------------------------------------------------------------------
@@ -1341,10 +1829,19 @@ def paths_beside_truth(truth, estimates: Mapping[str, pd.DataFrame]) -> pd.DataF
     -------
     DataFrame
         Index ``(lhs, rhs)``; ``planted`` and one column per method.
+
+    Notes
+    -----
+    Tested against the planted paths of a simulated market.
+
+    References
+    ----------
+    Oliver, R. L. (1999). Whence consumer loyalty? *Journal of Marketing*,
+    63(Special Issue), 33–44.
     """
     cols = {}
     for name, table in estimates.items():
-        _require_columns(table, ["lhs", "rhs", "estimate"], f"estimates[{name!r}]")
+        check_columns(table, ["lhs", "rhs", "estimate"], what=f"estimates[{name!r}]", error=LoyaltyError)
         cols[name] = table.set_index(["lhs", "rhs"])["estimate"]
     out = pd.DataFrame(cols)
     if truth is not None:
@@ -1364,7 +1861,42 @@ WORTH_MEASURES = {
 }
 
 
-def worth_tests(frame: pd.DataFrame, group: Any, *, labels: tuple[str, str] = ("loyal", "other"), confidence: float = 0.95) -> dict[str, TestResult]:
+@dataclass(frozen=True, repr=False)
+class WorthTests(Result):
+    """Loyal against other customers on what loyalty is worth (see :func:`worth_tests`).
+
+    Attributes
+    ----------
+    table : DataFrame
+        Index ``measure``, one row per measure compared: ``estimate`` (the
+        effect: NPS difference for ``nps``, Hedges' g for the others),
+        ``se, ci_low, ci_high, statistic`` (z or Welch's t), ``df``,
+        ``p_value``, then ``effect`` (its name) and ``n``.
+    tests : dict
+        Measure -> :class:`~crm_lab.stats.TestResult` (with each group's
+        summary in ``extra``).
+    meta : dict
+        n, confidence, method, citation, labels, n_loyal.
+    """
+
+    table: pd.DataFrame
+    tests: dict = field(repr=False)
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        a, b = self.meta["labels"]
+        return f"What loyalty is worth: {a} against {b}"
+
+    def _summary_lines(self, decimals: int) -> list[str]:
+        return [f"{name}: {t.report(decimals)}" for name, t in self.tests.items()] + [""]
+
+    def __repr__(self) -> str:
+        return self.summary()
+
+
+def worth_tests(frame: pd.DataFrame, group: Any, *, labels: tuple[str, str] = ("loyal", "other"),
+                confidence: float = 0.95) -> WorthTests:
     """Compare loyal and other exhibitors on word of mouth, price sensitivity, tolerance, complaints, spend.
 
     Parameters
@@ -1374,25 +1906,59 @@ def worth_tests(frame: pd.DataFrame, group: Any, *, labels: tuple[str, str] = ("
         ``nps`` and :data:`WORTH_MEASURES` are compared.
     group : array-like of bool
         True for the loyal exhibitors (e.g. Dick & Basu ``true`` loyalty).
+    labels : (str, str), default ("loyal", "other")
+    confidence : float, default 0.95
 
     Returns
     -------
-    dict
-        Measure -> :class:`~crm_lab.stats.TestResult`: ``nps`` by
-        :func:`nps_difference`, the others by Welch's t with Hedges' g.
+    WorthTests
+        ``table``: one row per measure; ``tests``: measure ->
+        :class:`~crm_lab.stats.TestResult`: ``nps`` by
+        :func:`nps_difference`, the others by Welch's t with Hedges' g
+        (:func:`crm_lab.stats.welch_t`).
+
+    Notes
+    -----
+    Tested against the planted world: loyal exhibitors tolerate failures
+    more and are less price sensitive.
+
+    References
+    ----------
+    Reichheld, F. F. (2003). The one number you need to grow. *Harvard
+    Business Review*, 81(12), 46–54.
+
+    Welch, B. L. (1947). The generalization of "Student's" problem when
+    several different population variances are involved. *Biometrika*,
+    34(1–2), 28–35.
+
+    Hedges, L. V. (1981). Distribution theory for Glass's estimator of
+    effect size and related estimators. *Journal of Educational
+    Statistics*, 6(2), 107–128.
     """
+    level = check_confidence(confidence, error=LoyaltyError)
     g = np.asarray(group)
     if g.dtype != bool or g.shape != (len(frame),):
         raise LoyaltyError(f"'group' must be {len(frame)} booleans, one per row of frame (got dtype {g.dtype}, shape {g.shape})")
     if g.all() or not g.any():
         raise LoyaltyError("'group' must hold both loyal (True) and other (False) exhibitors")
-    out = {}
+    tests = {}
     if "nps" in frame:
-        out["nps"] = nps_difference(frame["nps"][g], frame["nps"][~g], labels=labels, confidence=confidence)
+        tests["nps"] = nps_difference(frame["nps"][g], frame["nps"][~g], labels=labels, confidence=level)
     for col in WORTH_MEASURES:
         if col in frame:
-            out[col] = welch_t(frame[col][g], frame[col][~g], labels=labels, confidence=confidence)
-    return out
+            tests[col] = welch_t(frame[col][g], frame[col][~g], labels=labels, confidence=level)
+    if not tests:
+        raise LoyaltyError(f"frame has none of the measures {['nps', *WORTH_MEASURES]}")
+    table = pd.concat([t.table for t in tests.values()]).reset_index(names="effect")
+    table.index = pd.Index(list(tests), name="measure")
+    table["n"] = [t.n for t in tests.values()]
+    table = tidy_table(table, extras=("effect", "n"))
+    meta = {"n": len(frame), "confidence": level, "labels": [str(x) for x in labels], "n_loyal": int(g.sum()),
+            "method": "NPS difference by a Wald z-test (unpooled trinomial SEs); the other measures by Welch's t with "
+                      "Hedges' g and its interval",
+            "citation": f"{REICHHELD_CITATION}; Welch, B. L. (1947). Biometrika, 34(1-2), 28-35; "
+                        "Hedges, L. V. (1981). Journal of Educational Statistics, 6(2), 107-128."}
+    return WorthTests(table=table, tests=tests, meta=meta)
 
 
 # --------------------------------------------------------------------------
@@ -1409,6 +1975,15 @@ def plot_typology(typology: Typology, x: Any, y: Any, *, jitter: float = 0.08, r
 
     The points are jittered (uniform, ± ``jitter``) because scale scores take
     few distinct values; the thresholds are drawn where they are.
+
+    References
+    ----------
+    Dick, A. S., & Basu, K. (1994). Customer loyalty: Toward an integrated
+    conceptual framework. *Journal of the Academy of Marketing Science*,
+    22(2), 99–113.
+
+    Jones, T. O., & Sasser, W. E. (1995). Why satisfied customers defect.
+    *Harvard Business Review*, 73(6), 88–99.
     """
     import seaborn as sns
 
@@ -1428,7 +2003,13 @@ def plot_typology(typology: Typology, x: Any, y: Any, *, jitter: float = 0.08, r
 
 
 def plot_return_curve(curve: ReturnCurve, *, planted: ReturnCurve | None = None, ax=None):
-    """The fitted return curves by market structure with their bands (and the planted curves, dashed)."""
+    """The fitted return curves by market structure with their bands (and the planted curves, dashed).
+
+    References
+    ----------
+    Jones, T. O., & Sasser, W. E. (1995). Why satisfied customers defect.
+    *Harvard Business Review*, 73(6), 88–99.
+    """
     ax = _axes(ax)
     colors = {"competitive": "C0", "monopoly": "C1"}
     for label, part in curve.curve.groupby("market_structure"):
@@ -1444,10 +2025,17 @@ def plot_return_curve(curve: ReturnCurve, *, planted: ReturnCurve | None = None,
 
 
 def plot_entry(simulations: Mapping[str, pd.DataFrame], *, scenario: str = "extra leavers", ax=None):
-    """Share of exhibitors driven away by a rival show, edition by edition, with its band, per simulation."""
+    """Share of exhibitors driven away by a rival show, edition by edition, with its band, per simulation.
+
+    References
+    ----------
+    Jones, T. O., & Sasser, W. E. (1995). Why satisfied customers defect.
+    *Harvard Business Review*, 73(6), 88–99.
+    """
     ax = _axes(ax)
     for k, (name, sim) in enumerate(simulations.items()):
-        _require_columns(sim, ["edition_ahead", "scenario", "mean", "low", "high"], f"simulations[{name!r}]")
+        check_columns(sim, ["edition_ahead", "scenario", "mean", "low", "high"], what=f"simulations[{name!r}]",
+                      error=LoyaltyError)
         part = sim[sim["scenario"] == scenario]
         ax.plot(part["edition_ahead"], part["mean"], marker="o", color=f"C{k}", label=name)
         ax.fill_between(part["edition_ahead"], part["low"], part["high"], color=f"C{k}", alpha=0.2)

@@ -12,7 +12,9 @@ from scipy import stats as sps
 from scipy.special import expit
 
 from crm_lab import loyalty as ly
+from crm_lab._checks import CrmLabError
 from crm_lab.loyalty import LoyaltyError
+from crm_lab.results import TABLE_COLUMNS, coef_table
 from crm_lab.simulate import MarketParams, simulate_market
 
 
@@ -40,7 +42,8 @@ def test_dick_basu_hand_built_cases_with_explicit_thresholds():
     assert list(t.labels.index) == list("abcde")
     assert t.thresholds == {"attitude": 4.0, "patronage": 3.0}
     assert t.table["n"].tolist() == [1, 1, 1, 2]
-    assert t.table["share"].sum() == pytest.approx(1)
+    assert t.table["estimate"].sum() == pytest.approx(1)
+    assert t.shares.tolist() == pytest.approx([0.2, 0.2, 0.2, 0.4])
 
 
 def test_dick_basu_default_thresholds_are_the_medians():
@@ -72,11 +75,11 @@ def test_typology_table_has_wilson_intervals():
 @pytest.mark.parametrize(
     "x, y, kwargs, message",
     [
-        ([1, np.nan, 3], [1, 2, 3], {}, "'attitude' has 1 missing or infinite values (rows [1])"),
+        ([1, np.nan, 3], [1, 2, 3], {}, "column 'attitude' has 1 missing or infinite values (rows 1)"),
         ([1, 2, 3], [1, 2], {}, "same length (got 3 and 2)"),
-        (["a", "b"], [1, 2], {}, "'attitude' must hold numbers"),
-        ([True, False], [1, 2], {}, "'attitude' must hold numbers"),
-        ([1], [1], {}, "at least 2 values"),
+        (["a", "b"], [1, 2], {}, "column 'attitude' must be numeric: rows 0, 1 hold 'a', 'b'"),
+        ([True, False], [1, 2], {}, "column 'attitude' must be numeric (got dtype bool)"),
+        ([1], [1], {}, "needs at least 2 complete rows (got 1)"),
         ([1, 2], [1, 2], {"attitude_threshold": "high"}, "'attitude_threshold' must be a finite number"),
         ([1, 2], [1, 2], {"patronage_threshold": True}, "'patronage_threshold' must be a finite number"),
         ([1, 2], [1, 2], {"confidence": 1.5}, "'confidence' must be > 0 and < 1"),
@@ -87,6 +90,25 @@ def test_dick_basu_bad_input(x, y, kwargs, message):
     with pytest.raises(LoyaltyError) as info:
         ly.dick_basu(x, y, **kwargs)
     assert message in str(info.value)
+
+
+def test_typology_reports_every_bad_option_at_once():
+    with pytest.raises(LoyaltyError) as info:
+        ly.dick_basu([1, 2], [1, 2], attitude_threshold="high", confidence=95)
+    assert "'confidence' must be > 0 and < 1 (got 95)" in str(info.value)
+    assert "'attitude_threshold' must be a finite number (got 'high')" in str(info.value)
+    assert issubclass(LoyaltyError, CrmLabError)
+
+
+def test_typology_is_a_protocol_result():
+    t = ly.dick_basu([6, 6, 2, 2, 4], [5, 1, 5, 1, 3], attitude_threshold=4, patronage_threshold=3, confidence=0.9)
+    assert list(t.table.columns) == [*TABLE_COLUMNS, "n"]
+    assert t.table.index.name == "type" and t.confidence == 0.9
+    assert {"n", "confidence", "method", "citation"} <= set(t.meta) and t.meta["n"] == 5
+    d = t.to_dict()
+    assert d["meta"]["thresholds"] == {"attitude": 4.0, "patronage": 3.0}
+    assert [row["type"] for row in d["table"]] == ["true", "latent", "spurious", "none"]
+    assert "Dick, A. S., & Basu, K. (1994)" in t.summary()
 
 
 def test_typology_refuses_series_of_different_exhibitors():
@@ -101,7 +123,7 @@ def test_threshold_sensitivity_matches_the_typology_and_sums_to_one(frame):
     mid = sens[(sens.x_quantile == 0.5) & (sens.y_quantile == 0.5)].iloc[0]
     t = ly.dick_basu(frame["attitude"], frame["editions_attended"])
     for name in ly.DICK_BASU_TYPES:
-        assert mid[name] == pytest.approx(t.table.loc[name, "share"])
+        assert mid[name] == pytest.approx(t.table.loc[name, "estimate"])
     with pytest.raises(LoyaltyError, match="'kind'"):
         ly.threshold_sensitivity([1, 2], [1, 2], kind="kano")
     with pytest.raises(LoyaltyError, match="'quantiles'"):
@@ -135,7 +157,7 @@ def test_loyalty_types_rules_on_hand_built_exhibitors():
         assert got == types, who
     assert flags["kinship"].isna().all()  # not observable in the data
     assert not ly.LOYALTY_TYPES.loc["kinship", "observable"]
-    with pytest.raises(LoyaltyError, match="lacks the columns \\['trust'\\]"):
+    with pytest.raises(LoyaltyError, match="no column 'trust'"):
         ly.loyalty_types(df.drop(columns="trust"))
     with pytest.raises(LoyaltyError, match="unknown columns \\['sat'\\]"):
         ly.loyalty_types(df, thresholds={"sat": 4})
@@ -145,13 +167,18 @@ def test_loyalty_types_rules_on_hand_built_exhibitors():
 def test_net_promoter_definition_and_trinomial_variance():
     scores = [10, 9, 9, 8, 7, 6, 3, 0, 10, 5]
     r = ly.net_promoter(scores)
-    assert (r["promoters"], r["detractors"], r["nps"]) == pytest.approx((0.4, 0.4, 0.0))
+    assert (r.promoters, r.detractors, r.nps) == pytest.approx((0.4, 0.4, 0.0))
     # the +1/0/-1 score's variance from scipy's multinomial covariance
     p = np.array([0.4, 0.2, 0.4])
     cov = sps.multinomial(1, p).cov()
     w = np.array([1, 0, -1])
-    assert r["se"] == pytest.approx(math.sqrt(w @ cov @ w / len(scores)))
-    assert r["ci_low"] == pytest.approx(-1.959964 * r["se"], rel=1e-6)
+    assert r.se == pytest.approx(math.sqrt(w @ cov @ w / len(scores)))
+    assert r.ci_low == pytest.approx(-1.959964 * r.se, rel=1e-6)
+    # the protocol: one tidy row, meta, JSON-plain
+    assert list(r.table.columns) == [*TABLE_COLUMNS, "promoters", "detractors", "n"]
+    assert r.table.loc["nps", "estimate"] == r.nps and r.meta["n"] == r.n == 10
+    assert r.to_dict()["table"][0]["promoters"] == pytest.approx(0.4)
+    assert "Reichheld" in r.summary()
 
 
 def test_nps_difference_is_a_wald_test():
@@ -159,10 +186,11 @@ def test_nps_difference_is_a_wald_test():
     res = ly.nps_difference(a, b, labels=("loyal", "other"))
     ra, rb = ly.net_promoter(a), ly.net_promoter(b)
     assert res.estimate == pytest.approx(0.5 - (-0.25))
-    se = math.hypot(ra["se"], rb["se"])
+    se = math.hypot(ra.se, rb.se)
     assert res.statistic == pytest.approx(res.estimate / se)
     assert res.p_value == pytest.approx(2 * sps.norm.sf(res.estimate / se))
     assert set(res.extra["groups"]) == {"loyal", "other"}
+    assert res.extra["groups"]["loyal"]["nps"] == pytest.approx(0.5)
 
 
 @pytest.mark.parametrize("scores, message", [([1, 11], "whole numbers from 0 to 10"), ([7.5, 9], "whole numbers from 0 to 10"), ([1, None], "missing")])
@@ -182,13 +210,19 @@ def test_ordinal_regression_matches_r_mass_polr_on_the_ucla_data():
     df = pd.read_csv(UCLA)
     df["apply"] = pd.Categorical(df["apply"], categories=["unlikely", "somewhat likely", "very likely"], ordered=True)
     fit = ly.ordinal_regression(df, tier="apply", predictors=["pared", "public", "gpa"], standardize=False)
-    table = fit["table"]
+    table = fit.table
     # polr stops its optimiser (BFGS) earlier than our Newton fit: agreement to 5e-4, 1/500 of an SE
     assert table["estimate"].to_numpy() == pytest.approx([1.04769011, -0.05878572, 0.61594057], abs=5e-4)
     assert table["se"].to_numpy() == pytest.approx([0.2658, 0.2979, 0.2606], abs=1e-3)
-    assert fit["thresholds"].to_numpy() == pytest.approx([2.203915, 4.299363], abs=1e-3)
+    assert fit.thresholds.to_numpy() == pytest.approx([2.203915, 4.299363], abs=1e-3)
     assert table.loc["pared", "odds_ratio"] == pytest.approx(2.851, abs=1e-3)  # UCLA: exp(1.0477)
-    assert fit["n"] == 400
+    assert fit.meta["n"] == 400
+    # the protocol: the coefficient table of the fitted statsmodels model, odds ratios beside it
+    assert list(table.columns) == [*TABLE_COLUMNS, "odds_ratio", "or_low", "or_high"]
+    pd.testing.assert_frame_equal(table[list(TABLE_COLUMNS)], coef_table(fit.model).loc[["pared", "public", "gpa"]],
+                                  check_names=False)
+    assert fit.to_dict()["thresholds"] == pytest.approx({"unlikely|somewhat likely": fit.thresholds.iloc[0],
+                                                         "somewhat likely|very likely": fit.thresholds.iloc[1]})
 
 
 def test_loyalty_tiers_and_bad_input():
@@ -205,7 +239,7 @@ def test_ordinal_regression_bad_input(frame):
     df = frame.assign(tier=ly.loyalty_tiers(frame["attitude"]))
     with pytest.raises(LoyaltyError, match="ordered categorical"):
         ly.ordinal_regression(df.assign(tier=df["tier"].astype(str)), tier="tier", predictors=["trust"])
-    with pytest.raises(LoyaltyError, match="lacks the columns \\['trusts'\\]"):
+    with pytest.raises(LoyaltyError, match=r"no column predictors\[0\]='trusts' \(did you mean 'trust'\?\)"):
         ly.ordinal_regression(df, tier="tier", predictors=["trusts"])
     with pytest.raises(LoyaltyError, match="do not vary"):
         ly.ordinal_regression(df.assign(c=1.0), tier="tier", predictors=["c"])
@@ -236,6 +270,12 @@ def test_return_curve_recovers_a_planted_interaction_and_matches_statsmodels_log
     row = c.curve[c.curve.market_structure == "monopoly"].iloc[5]
     assert row["p"] == pytest.approx(ref.predict(d.assign(satisfaction=row["satisfaction"], monopoly=1)).mean())
     assert (c.curve["ci_low"] <= c.curve["p"]).all() and (c.curve["p"] <= c.curve["ci_high"]).all()
+    # the protocol: the coefficients of the full model, the test and the curve in to_dict
+    pd.testing.assert_frame_equal(c.table, coef_table(c.full))
+    assert c.meta["n"] == 6000 and c.meta["confidence"] == 0.95
+    d = c.to_dict()
+    assert d["test"]["df"] == 1 and len(d["curve"]) == len(c.curve)
+    assert "Likelihood-ratio test of satisfaction × market structure" in c.summary()
 
 
 def test_return_curve_without_interaction_is_not_rejected_too_often():
@@ -247,7 +287,7 @@ def test_return_curve_spline_and_dropped_rows():
     d = _logistic_sample(1500, 2, b_int=-0.5)
     d.loc[d.index[:7], "returned"] = np.nan
     c = ly.fit_return_curve(d, spline_df=4)
-    assert c.test.df == 4 and c.test.extra["dropped"] == 7 and c.test.n == 1493
+    assert c.test.df == 4 and c.test.extra["dropped"] == 7 and c.test.n == 1493 and c.meta["dropped"] == 7
 
 
 @pytest.mark.parametrize(
@@ -256,7 +296,7 @@ def test_return_curve_spline_and_dropped_rows():
         (lambda d: d.assign(returned=d["returned"] * 2), "'returned' must be 0/1"),
         (lambda d: d.assign(monopoly=0), "both market structures"),
         (lambda d: d.assign(monopoly=d["monopoly"] + 1), "'monopoly' must be 0/1"),
-        (lambda d: d.drop(columns="satisfaction"), "lacks the columns \\['satisfaction'\\]"),
+        (lambda d: d.drop(columns="satisfaction"), "no column satisfaction='satisfaction'"),
     ],
 )
 def test_return_curve_bad_input(change, message):
@@ -269,22 +309,27 @@ def test_return_curve_bad_input(change, message):
 def test_chain_regressions_recover_the_planted_paths_on_latent_scores():
     m = simulate_market(20000, n_visitors=100, kano_respondents=10, rng=3)
     est = ly.chain_regressions(m.truth.latent)
-    planted = np.array([m.truth.path(l, r) for l, r in zip(est.lhs, est.rhs)])
+    planted = np.array([m.truth.path(lhs, rhs) for lhs, rhs in zip(est.lhs, est.rhs)])
     assert (np.abs(est["estimate"] - planted) < 4 * est["se"]).all()
 
 
 def test_chain_regressions_on_observed_scores_are_attenuated(frame):
-    est = ly.chain_regressions(frame).set_index(["lhs", "rhs"])["estimate"]
+    table = ly.chain_regressions(frame)
+    assert list(table.columns) == ["lhs", "rhs", *TABLE_COLUMNS]
+    est = table.set_index(["lhs", "rhs"])["estimate"]
     assert 0 < est["cognitive", "satisfaction"] < 0.55
 
 
 def test_action_stage_lr_test(frame):
     out = ly.action_stage(frame)
-    assert out["test"].statistic == pytest.approx(2 * (out["all_at_once"].llf - out["chain"].llf))
-    assert out["test"].df == 2
-    assert out["dropped"] == 0
-    chain_or = out["table"].query("model == 'chain'")["odds_ratio"].iloc[0]
+    assert out.test.statistic == pytest.approx(2 * (out.all_at_once.llf - out.chain.llf))
+    assert out.test.df == 2
+    assert out.dropped == 0 and out.meta["dropped"] == 0
+    chain_or = out.table.loc[("chain", "conative"), "odds_ratio"]
     assert chain_or > 1  # coming back rises with conative loyalty
+    assert chain_or == pytest.approx(math.exp(out.chain.params["conative"]))
+    assert list(out.table.index) == [("chain", "conative"), *(("all_at_once", layer) for layer in ly.LAYERS)]
+    assert out.to_dict()["test"]["df"] == 2
 
 
 # ------------------------------------------------------------ the frame
@@ -298,16 +343,19 @@ def test_exhibitor_frame_counts_patronage_and_returns(market, frame):
     sectors = market.tables["sectors"].set_index("sector")["market_structure"]
     assert (frame["monopoly"] == (frame["sector"].map(sectors) == "monopoly")).all()
     assert len(frame) == len(market.tables["survey"])
-    with pytest.raises(LoyaltyError, match="lacks the table 'sectors'"):
+    with pytest.raises(LoyaltyError, match="lacks the table\\(s\\) 'sectors'"):
         ly.exhibitor_frame({k: v for k, v in market.tables.items() if k != "sectors"})
 
 
 def test_layer_scores_name_missing_items():
     survey = pd.DataFrame({"cog1": [1, 2], "cog2": [3, None], "cog3": [5, 6]})
-    with pytest.raises(LoyaltyError, match="survey items \\['cog2'\\] have 1 missing"):
+    with pytest.raises(CrmLabError, match=r"column 'cog2' has 1 missing or infinite values \(rows 1\)"):
         ly.layer_scores(survey, scales={"cognitive": ("cog1", "cog2", "cog3")})
-    with pytest.raises(LoyaltyError, match="lacks the columns"):
+    with pytest.raises(CrmLabError, match="no column 'sat1'"):
         ly.layer_scores(survey)
+    with pytest.warns(UserWarning, match="1 of 2 rows have a missing item"):
+        kept = ly.layer_scores(survey, scales={"cognitive": ("cog1", "cog2", "cog3")}, missing="keep")
+    assert kept["cognitive"].tolist()[0] == 3.0 and np.isnan(kept["cognitive"].iloc[1])
 
 
 # ------------------------------------------------------------ competitor entry
@@ -340,7 +388,7 @@ def test_entry_simulation_with_stages_and_common_random_numbers():
         ({"stage": np.zeros(4, int)}, "must have shape \\(4, 4\\)"),
         ({"status_quo": np.zeros((4, 4)), "entry": np.zeros((4, 4)), "stage": np.zeros(4, int), "transition": np.ones((4, 4))}, "rows summing to 1"),
         ({"status_quo": np.zeros((4, 4)), "entry": np.zeros((4, 4)), "stage": np.zeros(4, int)}, "'transition' is needed"),
-        ({"band": (0.9, 0.1)}, "'band'"),
+        ({"confidence": 1.5}, r"'confidence' must be > 0 and < 1 \(got 1.5\)"),
         ({"n_reps": 0}, "'n_reps' must be an integer >= 1"),
         ({"status_quo": np.array([np.nan, 0.0, 0.0, 0.0])}, "finite logits"),
     ],
@@ -381,13 +429,16 @@ def test_layer_sequence_nested_models_on_the_sample():
     from crm_lab import datasets
 
     out = ly.layer_sequence(datasets.load("survey"))
-    assert list(out["fit_table"].index) == ["chain", "planted", "all_at_once"]
-    dfs = out["fit_table"]["df"]
+    assert list(out.fits.index) == ["chain", "planted", "all_at_once"]
+    dfs = out.fits["df"]
     assert dfs["chain"] - dfs["planted"] == 3 and dfs["planted"] - dfs["all_at_once"] == 3
-    assert out["tests"]["chain vs all_at_once"].df == 6
+    assert out.tests["chain vs all_at_once"].df == 6
     # the sample was simulated with direct satisfaction and commitment paths: the strict chain is rejected
-    assert out["tests"]["chain vs all_at_once"].p_value < 1e-6
-    assert set(out["fits"]["planted"].paths["rhs"]) == {"satisfaction", "cognitive", "commitment", "affective"}
+    assert out.tests["chain vs all_at_once"].p_value < 1e-6
+    assert set(out.models["planted"].paths["rhs"]) == {"satisfaction", "cognitive", "commitment", "affective"}
+    # one row per comparison, the same numbers as the tests
+    assert list(out.table.index) == ["chain vs planted", "chain vs all_at_once", "planted vs all_at_once"]
+    assert out.table.loc["chain vs all_at_once", "statistic"] == out.tests["chain vs all_at_once"].statistic
 
 
 def test_paths_beside_truth_and_worth_tests(frame, market):
@@ -397,8 +448,13 @@ def test_paths_beside_truth_and_worth_tests(frame, market):
     assert ly.paths_beside_truth(None, {"observed": ly.chain_regressions(frame)})["planted"].isna().all()
     loyal = frame["attitude"].gt(frame["attitude"].median()).to_numpy()
     worth = ly.worth_tests(frame, loyal)
-    assert set(worth) == {"nps", "price_sensitivity", "failure_tolerance", "complaints", "spend"}
-    assert worth["failure_tolerance"].estimate > 0 and worth["price_sensitivity"].estimate < 0
+    assert list(worth.tests) == ["nps", "price_sensitivity", "failure_tolerance", "complaints", "spend"]
+    assert list(worth.table.index) == list(worth.tests)
+    assert worth.tests["failure_tolerance"].estimate > 0 and worth.tests["price_sensitivity"].estimate < 0
+    for name, test in worth.tests.items():
+        row = worth.table.loc[name]
+        assert (row["estimate"], row["ci_low"], row["p_value"], row["effect"]) == (test.estimate, test.ci_low, test.p_value, test.effect)
+    assert worth.meta["n_loyal"] == int(loyal.sum()) and len(worth.to_dict()["table"]) == 5
     with pytest.raises(LoyaltyError, match="both loyal"):
         ly.worth_tests(frame, np.ones(len(frame), bool))
     with pytest.raises(LoyaltyError, match="booleans, one per row"):
