@@ -6,18 +6,21 @@ Morgan & Hunt 1994; Palmatier et al. 2006).  Trust rests on the partner's
 benevolence (善意), integrity (诚信) and ability (能力) (Mayer, Davis &
 Schoorman 1995), so here it is a second-order factor over those three facets.
 
-This module holds what the relationship-quality notebook needs beyond the
-shared psychometrics of :mod:`crm_lab.measurement`:
+This module holds only the theory of relationship quality; the statistics
+come from the shared core (:mod:`crm_lab.measurement` for CFA/SEM,
+:mod:`crm_lab.regression` for mediation, :mod:`crm_lab.resampling` for the
+bootstrap, :mod:`crm_lab.power` for power by simulation):
 
 * the model specifications in lavaan syntax, built from
   :data:`crm_lab.schema.SCALES` (:func:`measurement_model`,
-  :func:`trust_model`, :func:`structural_model`, ...);
+  :func:`trust_model`, :func:`rq_models`, :func:`structural_model`,
+  :func:`mimic_model`);
 * the planted truth of a simulated market as population regression
   coefficients of the latent constructs (:func:`latent_covariance`,
-  :func:`planted_regression`, :func:`planted_indirect`);
-* mediation with a vectorised bootstrap of the indirect effect *a·b*
-  (:func:`mediation`, Preacher & Hayes 2008; BCa after Efron 1987) and its
-  latent (SEM) counterpart (:func:`sem_indirect`);
+  :func:`planted_regression`, :func:`planted_indirect`, ...);
+* the latent (SEM) indirect effect with a percentile bootstrap
+  (:func:`sem_indirect`); mediation on scale scores is
+  :func:`crm_lab.regression.mediation`;
 * the antecedents of trust from the show's own records
   (:func:`trust_antecedents`, :func:`trust_drivers`) and the link from
   intention to actual return (:func:`return_model`);
@@ -42,40 +45,45 @@ for assessing and comparing indirect effects in multiple mediator models.
 *Behavior Research Methods*, 40(3), 879–891.
 Sobel, M. E. (1982). Asymptotic confidence intervals for indirect effects in
 structural equation models. *Sociological Methodology*, 13, 290–312.
-Efron, B. (1987). Better bootstrap confidence intervals. *Journal of the
-American Statistical Association*, 82(397), 171–185.
-MacKinnon, D. P., Lockwood, C. M., Hoffman, J. M., West, S. G., & Sheets, V.
-(2002). A comparison of methods to test mediation and other intervening
-variable effects. *Psychological Methods*, 7(1), 83–104.
 Carroll, R. J., Ruppert, D., Stefanski, L. A., & Crainiceanu, C. M. (2006).
 *Measurement Error in Nonlinear Models* (2nd ed.). Chapman & Hall.
 """
 
 from __future__ import annotations
 
-import html
 import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
-import semopy
 import statsmodels.formula.api as smf
 from scipy import stats as sps
-from threadpoolctl import threadpool_limits  # via semopy -> scikit-learn
+from threadpoolctl import threadpool_limits
 
+from . import measurement as ms
+from . import schema
 from . import simulate as _simulate
-from .results import plain
+from ._checks import CrmLabError, check_columns, check_confidence, check_integer, check_number, numeric_columns
+from .power import power_by_simulation
+from .regression import _weighted_coef
+from .resampling import bootstrap, draw_indices, percentile_interval
+from .results import Result, coef_table, tidy_table
 from .schema import SCALES
 from .stats import TestResult, proportion_ci
 
 __all__ = [
     "TRUST_FACETS",
     "RQ_CONSTRUCTS",
+    "ANTECEDENTS",
+    "TRUE_TRAITS",
     "RelationshipError",
-    "MediationResult",
+    "IndirectResult",
+    "TrustDrivers",
+    "ReturnModel",
+    "Recovery",
     "measurement_model",
     "trust_model",
     "rq_models",
@@ -89,8 +97,6 @@ __all__ = [
     "planted_correlations",
     "planted_omega",
     "plot_estimates",
-    "mediation",
-    "sem_paths",
     "sem_indirect",
     "trust_antecedents",
     "true_traits",
@@ -103,7 +109,7 @@ __all__ = [
 ]
 
 #: Trust's three roots (Mayer, Davis & Schoorman 1995), the facets of the second-order trust factor.
-TRUST_FACETS: tuple[str, ...] = ("benevolence", "integrity", "ability")
+TRUST_FACETS = schema.TRUST_FACETS
 #: The first-order factors of relationship quality in the survey.
 RQ_CONSTRUCTS: tuple[str, ...] = TRUST_FACETS + ("satisfaction", "commitment")
 #: The structural model's regressions (Morgan & Hunt 1994): lhs -> its predictors.
@@ -113,47 +119,39 @@ STRUCTURAL_PATHS: dict[str, tuple[str, ...]] = {
     "conative": ("commitment", "satisfaction", "trust"),
 }
 
+_MAYER = ("Mayer, R. C., Davis, J. H., & Schoorman, F. D. (1995). An integrative model of organizational trust. "
+          "Academy of Management Review, 20(3), 709–734.")
+_CARROLL = ("Carroll, R. J., Ruppert, D., Stefanski, L. A., & Crainiceanu, C. M. (2006). Measurement Error in "
+            "Nonlinear Models (2nd ed.). Chapman & Hall.")
 
-class RelationshipError(ValueError):
+
+class RelationshipError(CrmLabError):
     """Bad input to a relationship-quality function (names what and what was expected)."""
 
 
-# --------------------------------------------------------------------------
-# Input checks (one helper per kind)
-# --------------------------------------------------------------------------
-def _check_columns(data: pd.DataFrame, columns: Sequence[str], what: str) -> None:
-    if not isinstance(data, pd.DataFrame):
-        raise RelationshipError(f"{what}: 'data' must be a pandas DataFrame (got {type(data).__name__})")
-    missing = [c for c in columns if c not in data.columns]
-    if missing:
-        raise RelationshipError(f"{what}: data lacks the columns {missing} (it has {list(data.columns)})")
+def _one_thread(iterable):
+    """Iterate with BLAS limited to one thread.
+
+    A loop of small SEM fits (21 observed variables) gains nothing from a
+    multi-threaded BLAS and loses to its contention: on the 2-core machine
+    one structural-model fit takes 0.04 s with one thread against 0.14 s with
+    the default (``benchmarks/bench_relationship.py``).
+    """
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield from iterable
 
 
-def _numeric_block(data: pd.DataFrame, columns: Sequence[str], what: str) -> np.ndarray:
-    """The columns as a float array; non-numeric or missing values raise, naming the columns and rows."""
-    _check_columns(data, columns, what)
-    problems = []
-    block = data[list(columns)]
-    for col in columns:
-        values = pd.to_numeric(block[col], errors="coerce")
-        bad = np.flatnonzero(values.isna().to_numpy())
-        if bad.size:
-            problems.append(f"column {col!r} has {bad.size} missing or non-numeric values (rows {bad[:5].tolist()})")
-    if problems:
-        raise RelationshipError(f"{what}: " + "; ".join(problems) + " — drop or impute them first")
-    return block.to_numpy(dtype=float)
+def _std_paths(fit: ms.SEMResult) -> pd.DataFrame:
+    """The ``~`` regressions of a fitted SEM indexed by (lhs, rhs), with ``std_se``.
 
-
-def _check_int(value, name: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise RelationshipError(f"'{name}' must be an int >= {low} (got {value!r})")
-    return int(value)
-
-
-def _check_confidence(confidence: float) -> float:
-    if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0 < confidence < 1:
-        raise RelationshipError(f"'confidence' must be > 0 and < 1 (got {confidence!r})")
-    return float(confidence)
+    ``std_se`` rescales the SE by the factor that standardises the estimate
+    (``std_estimate / estimate``), treating the variances as known: an
+    approximation of lavaan's delta-method SE of ``std.all``.
+    """
+    paths = fit.paths.set_index(["lhs", "rhs"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(paths["estimate"] != 0, paths["std_estimate"] / paths["estimate"], np.nan)
+    return paths.assign(std_se=np.abs(paths["se"].to_numpy() * ratio))
 
 
 # --------------------------------------------------------------------------
@@ -178,6 +176,12 @@ def measurement_model(constructs: Sequence[str] = RQ_CONSTRUCTS, *, scales: dict
     --------
     >>> print(measurement_model(["satisfaction"]))
     satisfaction =~ sat1 + sat2 + sat3
+
+    References
+    ----------
+    Crosby, L. A., Evans, K. R., & Cowles, D. (1990). Relationship quality
+    in services selling: An interpersonal influence perspective. *Journal of
+    Marketing*, 54(3), 68–81.
     """
     scales = SCALES if scales is None else scales
     unknown = [c for c in constructs if c not in scales]
@@ -188,6 +192,23 @@ def measurement_model(constructs: Sequence[str] = RQ_CONSTRUCTS, *, scales: dict
 
 def trust_model(others: Sequence[str] = ("satisfaction", "commitment")) -> str:
     """Trust as a second-order factor over its facets, beside the first-order *others*.
+
+    Parameters
+    ----------
+    others : sequence of str
+        First-order constructs of :data:`crm_lab.schema.SCALES` beside trust.
+
+    Returns
+    -------
+    str
+        lavaan syntax: the facets' and *others*' item lines, then
+        ``trust =~ benevolence + integrity + ability``.
+
+    References
+    ----------
+    Mayer, R. C., Davis, J. H., & Schoorman, F. D. (1995). An integrative
+    model of organizational trust. *Academy of Management Review*, 20(3),
+    709–734.
 
     Examples
     --------
@@ -212,6 +233,22 @@ def rq_models() -> dict[str, str]:
         ``rq_single``: one relationship-quality factor directly over all five
         first-order factors (the facets of trust no closer to each other than
         to satisfaction and commitment).
+
+    Notes
+    -----
+    A dict of model strings (not an analysis result), the *models* argument
+    of :func:`crm_lab.measurement.compare_models`.
+
+    References
+    ----------
+    Palmatier, R. W., Dant, R. P., Grewal, D., & Evans, K. R. (2006).
+    Factors influencing the effectiveness of relationship marketing: A
+    meta-analysis. *Journal of Marketing*, 70(4), 136–153.
+
+    Examples
+    --------
+    >>> list(rq_models())
+    ['first_order', 'trust_second_order', 'rq_higher_order', 'rq_single']
     """
     first = measurement_model(RQ_CONSTRUCTS)
     return {
@@ -236,6 +273,21 @@ def structural_model(paths: dict[str, Sequence[str]] | None = None) -> str:
     ----------
     paths : dict, optional
         lhs -> predictors; default :data:`STRUCTURAL_PATHS`.
+
+    Returns
+    -------
+    str
+        lavaan syntax: the item lines, second-order trust, the regressions.
+
+    References
+    ----------
+    Morgan, R. M., & Hunt, S. D. (1994). The commitment–trust theory of
+    relationship marketing. *Journal of Marketing*, 58(3), 20–38.
+
+    Examples
+    --------
+    >>> structural_model().splitlines()[-1]
+    'conative ~ commitment + satisfaction + trust'
     """
     paths = STRUCTURAL_PATHS if paths is None else paths
     latent = {v for lhs, rhs in paths.items() for v in (lhs, *rhs)} - {"trust"}
@@ -249,7 +301,29 @@ def structural_model(paths: dict[str, Sequence[str]] | None = None) -> str:
 
 
 def mimic_model(antecedents: Sequence[str]) -> str:
-    """Second-order trust regressed on observed antecedents (a MIMIC model, Jöreskog & Goldberger 1975)."""
+    """Second-order trust regressed on observed antecedents (a MIMIC model, Jöreskog & Goldberger 1975).
+
+    Parameters
+    ----------
+    antecedents : sequence of str
+        Observed columns (e.g. :data:`ANTECEDENTS`).
+
+    Returns
+    -------
+    str
+        :func:`trust_model` without other factors, plus ``trust ~ antecedents``.
+
+    References
+    ----------
+    Jöreskog, K. G., & Goldberger, A. S. (1975). Estimation of a model with
+    multiple indicators and multiple causes of a single latent variable.
+    *Journal of the American Statistical Association*, 70(351), 631–639.
+
+    Examples
+    --------
+    >>> mimic_model(["tenure"]).splitlines()[-1]
+    'trust ~ tenure'
+    """
     if not len(antecedents):
         raise RelationshipError("mimic_model: give at least one antecedent column")
     return trust_model(()) + "\ntrust ~ " + " + ".join(antecedents)
@@ -276,6 +350,16 @@ def latent_covariance(truth) -> pd.DataFrame:
     DataFrame
         Symmetric, indexed and labelled by :data:`crm_lab.simulate.LATENTS`
         then :data:`crm_lab.simulate.TRAITS`.
+
+    Notes
+    -----
+    Tested against the covariance of the simulated latent scores of a
+    market of 40,000 exhibitors.
+
+    References
+    ----------
+    Bollen, K. A. (1989). *Structural Equations with Latent Variables*.
+    New York: Wiley.
     """
     latents, traits = _simulate.LATENTS, _simulate.TRAITS
     names = list(latents) + list(traits)
@@ -303,7 +387,13 @@ def planted_regression(truth, y: str, xs: Sequence[str]) -> pd.Series:
     constructs converges to — the planted direct paths when *xs* are exactly
     *y*'s causes, otherwise their projection (e.g. commitment's effect on
     intention includes its path through affective loyalty when that is left
-    out).  Computed from ``truth.paths``, never hard-coded.
+    out).  Computed from ``truth.paths``, never hard-coded.  Tested against
+    OLS on the simulated latent scores of 40,000 exhibitors.
+
+    References
+    ----------
+    Bollen, K. A. (1989). *Structural Equations with Latent Variables*.
+    New York: Wiley.
 
     Examples
     --------
@@ -322,7 +412,24 @@ def planted_regression(truth, y: str, xs: Sequence[str]) -> pd.Series:
 
 
 def planted_structural(truth, paths: dict[str, Sequence[str]] | None = None) -> pd.DataFrame:
-    """The planted value of every regression of the structural model: ``lhs, rhs, planted``."""
+    """The planted value of every regression of the structural model.
+
+    Returns
+    -------
+    DataFrame
+        ``lhs, rhs, planted``: one row per regression of *paths* (default
+        :data:`STRUCTURAL_PATHS`), from :func:`planted_regression`.
+
+    Notes
+    -----
+    Tested by recovering these values with the structural model fitted to
+    one large simulated survey.
+
+    References
+    ----------
+    Morgan, R. M., & Hunt, S. D. (1994). The commitment–trust theory of
+    relationship marketing. *Journal of Marketing*, 58(3), 20–38.
+    """
     paths = STRUCTURAL_PATHS if paths is None else paths
     rows = [
         (lhs, rhs, value)
@@ -344,7 +451,17 @@ def planted_indirect(truth, *, x: str = "trust", m: str = "commitment", y: str =
     -------
     dict
         ``a``, ``b``, ``indirect``, ``direct`` (x in the y equation) and
-        ``total`` (``direct + indirect``).
+        ``total`` (``direct + indirect``): planted numbers, not an estimate.
+
+    Notes
+    -----
+    Tested against the products of the simulator's planted parameters.
+
+    References
+    ----------
+    Preacher, K. J., & Hayes, A. F. (2008). Asymptotic and resampling
+    strategies for assessing and comparing indirect effects in multiple
+    mediator models. *Behavior Research Methods*, 40(3), 879–891.
     """
     a = planted_regression(truth, m, [x, *covariates])[x]
     yb = planted_regression(truth, y, [m, x, *covariates])
@@ -362,6 +479,16 @@ def planted_loadings(truth, constructs: Sequence[str] = RQ_CONSTRUCTS) -> pd.Dat
         planted item loading is the correlation of the item's continuous
         latent response with its construct; the 7-point answers coarsen it a
         little, so standardised estimates fall slightly below.
+
+    Notes
+    -----
+    Tested against the simulator's parameters.
+
+    References
+    ----------
+    Mayer, R. C., Davis, J. H., & Schoorman, F. D. (1995). An integrative
+    model of organizational trust. *Academy of Management Review*, 20(3),
+    709–734.
     """
     loads = truth.paths[truth.paths.op == "=~"]
     items = {i for c in constructs for i in SCALES[c]}
@@ -375,6 +502,21 @@ def planted_correlations(truth, constructs: Sequence[str] = RQ_CONSTRUCTS) -> pd
     A facet's correlation with another construct is its loading on trust
     times trust's correlation with that construct; two facets correlate as
     the product of their loadings (:func:`latent_covariance` for the rest).
+
+    Returns
+    -------
+    DataFrame
+        Symmetric, indexed and labelled by *constructs*.
+
+    Notes
+    -----
+    Tested against the correlations of the simulated latent facet scores of
+    40,000 exhibitors.
+
+    References
+    ----------
+    Bollen, K. A. (1989). *Structural Equations with Latent Variables*.
+    New York: Wiley.
     """
     cov = latent_covariance(truth)
     facet = dict(zip(TRUST_FACETS, truth.params.trust_facet_loadings))
@@ -393,35 +535,57 @@ def planted_omega(truth, construct: str) -> float:
     """McDonald's ω the planted item loadings imply (continuous responses, unit variance).
 
     ``ω = (Σλ)² / ((Σλ)² + Σ(1 − λ²))`` (McDonald 1999, eq. 6.20b).
+    Tested against the formula by hand and against
+    :func:`crm_lab.measurement.reliability` on 100,000 simulated answers.
+
+    References
+    ----------
+    McDonald, R. P. (1999). *Test Theory: A Unified Treatment*. Mahwah, NJ:
+    Erlbaum.
     """
     lam = planted_loadings(truth, [construct]).query("factor == @construct")["planted"].to_numpy()
     return float(lam.sum() ** 2 / (lam.sum() ** 2 + np.sum(1 - lam**2)))
 
 
 # --------------------------------------------------------------------------
-# Mediation with a vectorised bootstrap
+# The latent (SEM) indirect effect and its bootstrap
 # --------------------------------------------------------------------------
+_INDIRECT_CITATION = ("Preacher, K. J., & Hayes, A. F. (2008). Asymptotic and resampling strategies for assessing "
+                      "and comparing indirect effects in multiple mediator models. Behavior Research Methods, 40(3), "
+                      "879–891; Sobel, M. E. (1982). Asymptotic confidence intervals for indirect effects in "
+                      "structural equation models. Sociological Methodology, 13, 290–312.")
+
+
 @dataclass(frozen=True)
-class MediationResult:
-    """The mediation of *x* -> *y* by *m*: paths, indirect effect and its bootstrap.
+class IndirectResult(Result):
+    """The standardised latent indirect effect of *x* on *y* through *m* (see :func:`sem_indirect`).
 
     Attributes
     ----------
     table : DataFrame
-        Rows ``a`` (x -> m), ``b`` (m -> y | x), ``direct`` (c'), ``total``
-        (c) and ``indirect`` (a·b); columns ``estimate, se, ci_low, ci_high,
-        statistic, df, p_value``.  The paths have OLS t tests and intervals;
-        the indirect effect has the bootstrap SE and interval, with Sobel's z
-        and p as its statistic.
+        Rows ``a`` (x -> m), ``b`` (m -> y) and ``indirect`` (a·b), all
+        completely standardised; columns ``estimate, se, ci_low, ci_high,
+        statistic, df, p_value``.  The paths have Wald z tests and intervals
+        from the approximate standardised SEs; the indirect effect has the
+        bootstrap SE and percentile interval, with Sobel's z and p.
     draws : ndarray
-        The bootstrap draws of a·b.
+        The bootstrap draws of a·b of the resamples whose fit succeeded.
+    fit : crm_lab.measurement.SEMResult
+        The model fitted to all rows (its semopy model is ``fit.model``).
     meta : dict
-        n, n_boot, confidence, ci method, variables, Sobel interval, citation.
+        n, confidence, method, citation, x, m, y, n_boot, n_failed
+        (resamples whose fit failed), n_improper (resamples with a
+        variance at or below zero), sobel_ci.
     """
 
     table: pd.DataFrame
     draws: np.ndarray = field(repr=False)
+    fit: Any = field(repr=False)
     meta: dict = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        return f"Latent indirect effect (standardised): {self.meta['x']} -> {self.meta['m']} -> {self.meta['y']}"
 
     @property
     def indirect(self) -> float:
@@ -432,255 +596,21 @@ class MediationResult:
         """The indirect effect as a :class:`crm_lab.stats.TestResult` (bootstrap CI, Sobel z)."""
         row = self.table.loc["indirect"]
         return TestResult(
-            test=f"Mediation of {self.meta['x']} -> {self.meta['y']} by {self.meta['m']}",
-            statistic=float(row["statistic"]),
-            df=None,
-            p_value=float(row["p_value"]),
-            effect="indirect effect a·b",
-            estimate=float(row["estimate"]),
-            ci_low=float(row["ci_low"]),
-            ci_high=float(row["ci_high"]),
-            se=float(row["se"]),
-            n=int(self.meta["n"]),
-            confidence=float(self.meta["confidence"]),
-            method=f"OLS paths; {self.meta['ci']} bootstrap interval ({self.meta['n_boot']} resamples); Sobel z",
-            citation="Preacher & Hayes (2008); Efron (1987); Sobel (1982)",
+            test=f"Latent mediation of {self.meta['x']} -> {self.meta['y']} by {self.meta['m']}",
+            statistic=float(row["statistic"]), df=None, p_value=float(row["p_value"]),
+            effect="standardised indirect effect a·b", estimate=float(row["estimate"]),
+            ci_low=float(row["ci_low"]), ci_high=float(row["ci_high"]), se=float(row["se"]),
+            n=int(self.meta["n"]), confidence=float(self.meta["confidence"]), method=self.meta["method"],
+            citation=self.meta["citation"],
             extra={"a": self.table.loc["a", "estimate"], "b": self.table.loc["b", "estimate"],
-                   "direct": self.table.loc["direct", "estimate"], "total": self.table.loc["total", "estimate"],
-                   "proportion_mediated": self.meta["proportion_mediated"]},
+                   "n_boot": self.meta["n_boot"], "n_failed": self.meta["n_failed"]},
             statistic_name="z",
         )
 
-    def summary(self, decimals: int = 3) -> str:
-        head = f"Mediation: {self.meta['x']} -> {self.meta['m']} -> {self.meta['y']}"
-        cov = ", ".join(self.meta["covariates"]) or "none"
-        lines = [head, "=" * len(head), self.table.round(decimals).to_string(), "",
-                 f"n = {self.meta['n']:,}; covariates: {cov}; {self.meta['ci']} bootstrap, "
-                 f"{self.meta['n_boot']} resamples; proportion mediated {self.meta['proportion_mediated']:.{decimals}f}",
-                 self.test.report(decimals)]
-        return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        return (f"<div><strong>{html.escape(self.summary().splitlines()[0])}</strong>"
-                f"{self.table.round(3).to_html()}<p>{html.escape(self.test.report())}</p></div>")
-
-    def to_dict(self) -> dict:
-        return plain({"table": self.table.reset_index().to_dict(orient="records"), "meta": self.meta})
-
-
-def _ols(design: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-    """OLS coefficients, classical SEs and residual df."""
-    n, p = design.shape
-    xtx_inv = np.linalg.inv(design.T @ design)
-    beta = xtx_inv @ design.T @ y
-    resid = y - design @ beta
-    sigma2 = resid @ resid / (n - p)
-    return beta, np.sqrt(np.diag(xtx_inv) * sigma2), n - p
-
-
-def _batched_coef(design: np.ndarray, y: np.ndarray, counts: np.ndarray, col: int) -> np.ndarray:
-    """Coefficient *col* of OLS on each bootstrap resample, without a Python loop.
-
-    A resample is given by how often it draws each row (``counts[b, i]``), so
-    its normal equations are weighted sums over the rows:
-    ``X'X_b = sum_i counts[b, i] x_i x_i'`` — one matrix product for all
-    resamples — then one batched solve.
-    """
-    n, p = design.shape
-    outer = (design[:, :, None] * design[:, None, :]).reshape(n, p * p)
-    xtx = (counts @ outer).reshape(-1, p, p)
-    xty = counts @ (design * y[:, None])
-    return np.linalg.solve(xtx, xty[..., None])[:, col, 0]
-
-
-def _jackknife_coef(design: np.ndarray, y: np.ndarray, col: int) -> np.ndarray:
-    """Leave-one-out OLS coefficient *col* for every row, by the closed-form deletion formula."""
-    xtx_inv = np.linalg.inv(design.T @ design)
-    beta = xtx_inv @ design.T @ y
-    resid = y - design @ beta
-    lever = np.einsum("ij,jk,ik->i", design, xtx_inv, design)
-    # beta_(-i) = beta - (X'X)^-1 x_i e_i / (1 - h_i)
-    change = (design @ xtx_inv[:, col]) * resid / (1 - lever)
-    return beta[col] - change
-
-
-def _indirect_draws(dm: np.ndarray, dy: np.ndarray, mv: np.ndarray, yv: np.ndarray, n_boot: int, rng) -> np.ndarray:
-    """Bootstrap draws of a·b: resamples as multinomial row counts, in chunks that bound the memory."""
-    n = dm.shape[0]
-    chunk = max(1, int(5e6 // n))
-    out = []
-    for start in range(0, n_boot, chunk):
-        counts = rng.multinomial(n, np.full(n, 1.0 / n), size=min(chunk, n_boot - start)).astype(float)
-        out.append(_batched_coef(dm, mv, counts, 1) * _batched_coef(dy, yv, counts, 1))
-    return np.concatenate(out)
-
-
-def _bca_interval(draws: np.ndarray, estimate: float, jack: np.ndarray, confidence: float) -> tuple[float, float]:
-    """Efron's (1987) bias-corrected and accelerated percentile interval."""
-    prop = np.clip(np.mean(draws < estimate) + 0.5 * np.mean(draws == estimate), 1 / draws.size, 1 - 1 / draws.size)
-    z0 = sps.norm.ppf(prop)
-    d = jack.mean() - jack
-    accel = np.sum(d**3) / (6 * np.sum(d**2) ** 1.5) if np.any(d) else 0.0
-    z = sps.norm.ppf([(1 - confidence) / 2, (1 + confidence) / 2])
-    alphas = sps.norm.cdf(z0 + (z0 + z) / (1 - accel * (z0 + z)))
-    low, high = np.quantile(draws, alphas)
-    return float(low), float(high)
-
-
-def mediation(
-    data: pd.DataFrame,
-    *,
-    x: str,
-    m: str,
-    y: str,
-    covariates: Sequence[str] = (),
-    n_boot: int = 2000,
-    confidence: float = 0.95,
-    ci: str = "bca",
-    rng=None,
-) -> MediationResult:
-    """Simple mediation of *x* -> *y* by *m* with a bootstrap interval for the indirect effect.
-
-    Parameters
-    ----------
-    data : DataFrame
-        One row per respondent; *x*, *m*, *y* and *covariates* numeric,
-        without missing values (they raise, naming column and rows).
-    x, m, y : str
-        Columns of the cause, mediator and outcome.
-    covariates : sequence of str
-        Columns controlled for in both equations.
-    n_boot : int, default 2000
-        Bootstrap resamples (>= 100).
-    confidence : float, default 0.95
-    ci : {"bca", "percentile"}
-        Bias-corrected and accelerated (Efron 1987; the acceleration from the
-        exact leave-one-out OLS coefficients) or plain percentile interval.
-    rng : int, Generator or None
-
-    Returns
-    -------
-    MediationResult
-
-    Notes
-    -----
-    ``m = i1 + a x + covariates + e1`` and ``y = i2 + c' x + b m +
-    covariates + e2`` by OLS; indirect effect ``a·b``, total ``c = c' +
-    a·b`` (exact for OLS), Sobel's (1982) ``SE = sqrt(b² SE_a² + a² SE_b²)``.
-    A resample is drawn as multinomial counts of the rows; all resamples'
-    normal equations come from one matrix product of the (B, n) counts with
-    the rows' cross-products, and are solved as one (B, p, p) batch, in
-    chunks that bound the memory.  Tested against statsmodels' ``Mediation`` (Imai, Keele &
-    Tingley 2010) on the same data.
-    """
-    what = "mediation"
-    names = [x, m, y, *covariates]
-    if len(set(names)) != len(names):
-        raise RelationshipError(f"{what}: x, m, y and covariates must be distinct columns (got {names})")
-    n_boot = _check_int(n_boot, "n_boot", 100)
-    confidence = _check_confidence(confidence)
-    if ci not in ("bca", "percentile"):
-        raise RelationshipError(f"'ci' must be 'bca' or 'percentile' (got {ci!r})")
-    values = _numeric_block(data, names, what)
-    n = values.shape[0]
-    if n < len(names) + 3:
-        raise RelationshipError(f"{what}: needs at least {len(names) + 3} rows (got {n})")
-    rng = np.random.default_rng(rng)
-    xv, mv, yv, cv = values[:, 0], values[:, 1], values[:, 2], values[:, 3:]
-    one = np.ones((n, 1))
-    dm = np.column_stack([one, xv, cv])  # m ~ 1 + x + C
-    dy = np.column_stack([one, mv, xv, cv])  # y ~ 1 + m + x + C
-    dc = np.column_stack([one, xv, cv])  # y ~ 1 + x + C (total)
-    (bm, sm, dfm), (by, sy, dfy), (bc, sc, dfc) = _ols(dm, mv), _ols(dy, yv), _ols(dc, yv)
-    a, se_a, b, se_b = bm[1], sm[1], by[1], sy[1]
-    indirect = a * b
-    sobel_se = math.sqrt(b**2 * se_a**2 + a**2 * se_b**2)
-    draws = _indirect_draws(dm, dy, mv, yv, n_boot, rng)
-    if ci == "bca":
-        jack = _jackknife_coef(dm, mv, 1) * _jackknife_coef(dy, yv, 1)
-        low, high = _bca_interval(draws, indirect, jack, confidence)
-    else:
-        low, high = (float(q) for q in np.quantile(draws, [(1 - confidence) / 2, (1 + confidence) / 2]))
-    tq = {d: sps.t.ppf((1 + confidence) / 2, d) for d in (dfm, dfy, dfc)}
-
-    def row(est, se, df):
-        t = est / se
-        return [est, se, est - tq[df] * se, est + tq[df] * se, t, df, 2 * sps.t.sf(abs(t), df)]
-
-    z = indirect / sobel_se
-    table = pd.DataFrame(
-        [row(a, se_a, dfm), row(b, se_b, dfy), row(by[2], sy[2], dfy), row(bc[1], sc[1], dfc),
-         [indirect, float(draws.std(ddof=1)), low, high, z, np.nan, 2 * sps.norm.sf(abs(z))]],
-        index=pd.Index(["a", "b", "direct", "total", "indirect"], name="effect"),
-        columns=["estimate", "se", "ci_low", "ci_high", "statistic", "df", "p_value"],
-    )
-    zq = sps.norm.ppf((1 + confidence) / 2)
-    meta = {
-        "x": x, "m": m, "y": y, "covariates": list(covariates), "n": n, "n_boot": n_boot,
-        "confidence": confidence, "ci": ci,
-        "sobel_ci": (indirect - zq * sobel_se, indirect + zq * sobel_se),
-        "proportion_mediated": indirect / bc[1] if bc[1] != 0 else float("nan"),
-        "citation": "Preacher & Hayes (2008); Efron (1987); Sobel (1982)",
-    }
-    return MediationResult(table=table, draws=draws, meta=meta)
-
-
-# --------------------------------------------------------------------------
-# Latent (SEM) paths, their bootstrap
-# --------------------------------------------------------------------------
-def sem_paths(data: pd.DataFrame, model: str) -> pd.DataFrame:
-    """Fit *model* with semopy (ML) and return its regressions, standardised.
-
-    Returns
-    -------
-    DataFrame
-        ``lhs, rhs, estimate, se, std_estimate, std_se, p_value`` for each
-        ``~`` regression between latent constructs or observed variables.
-        ``std_estimate`` is semopy's completely standardised estimate (both
-        sides unit variance, lavaan's ``std.all``); ``std_se`` rescales the
-        SE by the same factor, treating the variances as known (an
-        approximation of lavaan's delta-method SE).
-
-    Raises
-    ------
-    RuntimeError
-        When the optimiser does not converge.
-    """
-    model_obj = semopy.Model(model)
-    observed = sorted(model_obj.vars["observed"])
-    data = pd.DataFrame(_numeric_block(data, observed, "sem_paths"), columns=observed)
-    # small matrices: a multi-threaded BLAS only adds contention (10x slower on a busy 2-core machine)
-    with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="blas"):
-        warnings.simplefilter("ignore")
-        res = model_obj.fit(data)
-        if not getattr(res, "success", True):
-            raise RuntimeError(f"sem_paths: semopy did not converge ({getattr(res, 'message', res)})")
-        est = model_obj.inspect(std_est=True)
-    regressed = _regressed(model)
-    reg = est[(est["op"] == "~") & est["lval"].isin(regressed)]
-    se = pd.to_numeric(reg["Std. Err"], errors="coerce").to_numpy()
-    estimate = reg["Estimate"].to_numpy(dtype=float)
-    std = reg["Est. Std"].to_numpy(dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        std_se = np.abs(np.where(estimate != 0, se * std / estimate, np.nan))
-    return pd.DataFrame({
-        "lhs": reg["lval"].to_numpy(), "rhs": reg["rval"].to_numpy(), "estimate": estimate, "se": se,
-        "std_estimate": std, "std_se": std_se, "p_value": pd.to_numeric(reg["p-value"], errors="coerce").to_numpy(),
-    })
-
-
-def _one_thread(iterable):
-    """Iterate with BLAS limited to one thread (loops of small fits; see :func:`sem_paths`)."""
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield from iterable
-
-
-def _regressed(model: str) -> set[str]:
-    """Left-hand sides of the ``~`` regressions of a lavaan-syntax model."""
-    return {line.split("~")[0].strip() for line in model.splitlines() if "~" in line and "=~" not in line and "~~" not in line}
+    def _summary_lines(self, decimals: int) -> list[str]:
+        lo, hi = self.meta["sobel_ci"]
+        return [f"{self.meta['n_boot']} resamples, {self.meta['n_failed']} failed, {self.meta['n_improper']} improper; "
+                f"Sobel interval [{lo:.{decimals}f}, {hi:.{decimals}f}]", ""]
 
 
 def sem_indirect(
@@ -693,46 +623,97 @@ def sem_indirect(
     n_boot: int = 200,
     confidence: float = 0.95,
     rng=None,
-) -> dict:
+) -> IndirectResult:
     """The standardised latent indirect effect of *x* on *y* through *m*, with a percentile bootstrap.
 
-    Each resample refits *model* with semopy (a loop over resamples: an SEM
-    fit cannot be batched); resamples whose fit fails are counted, not hidden.
+    Parameters
+    ----------
+    data : DataFrame
+        The items the model names (rows with a missing item are dropped by
+        :func:`crm_lab.measurement.sem`, with a warning).
+    model : str
+        lavaan syntax with the regressions ``m ~ x`` and ``y ~ m`` (and
+        usually ``y ~ x``), e.g. :func:`structural_model`.
+    x, m, y : str
+        Cause, mediator and outcome (factors or observed variables).
+    n_boot : int, default 200
+        Bootstrap resamples (>= 20).
+    confidence : float, default 0.95
+    rng : int, Generator or None
 
     Returns
     -------
-    dict
-        ``a``, ``b`` (standardised paths x -> m and m -> y), ``indirect``,
-        ``ci_low``, ``ci_high``, ``se`` (bootstrap SD), ``sobel_ci`` (from the
-        approximate standardised SEs), ``n_boot``, ``n_failed``, ``draws``.
+    IndirectResult
+
+    Notes
+    -----
+    ``a`` and ``b`` are the completely standardised paths (lavaan's
+    ``std.all``) of the model fitted with :func:`crm_lab.measurement.sem`.
+    Each resample (rows drawn by :func:`crm_lab.resampling.draw_indices`)
+    refits the model — a loop, since an SEM fit cannot be batched, with BLAS
+    on one thread; resamples whose fit fails are counted in
+    ``meta['n_failed']``, not hidden.  The interval is the percentile
+    interval of the draws (:func:`crm_lab.resampling.percentile_interval`,
+    failed resamples left out).  Tested against the path algebra of the
+    model-implied factor correlations (``a = r_xm``,
+    ``b = (r_my − r_xm r_xy) / (1 − r_xm²)``).
+
+    References
+    ----------
+    Preacher, K. J., & Hayes, A. F. (2008). Asymptotic and resampling
+    strategies for assessing and comparing indirect effects in multiple
+    mediator models. *Behavior Research Methods*, 40(3), 879–891.
+
+    Sobel, M. E. (1982). Asymptotic confidence intervals for indirect effects
+    in structural equation models. *Sociological Methodology*, 13, 290–312.
     """
-    n_boot = _check_int(n_boot, "n_boot", 20)
-    confidence = _check_confidence(confidence)
+    n_boot = check_integer(n_boot, "n_boot", low=20, error=RelationshipError)
+    confidence = check_confidence(confidence, error=RelationshipError)
+    pairs = set(ms.regressions(model))
+    missing = [f"{lhs} ~ {rhs}" for lhs, rhs in ((m, x), (y, m)) if (lhs, rhs) not in pairs]
+    if missing:
+        raise RelationshipError(f"sem_indirect: the model has no regression {' or '.join(missing)} "
+                                f"(its regressions: {sorted(f'{a} ~ {b}' for a, b in pairs)})")
     rng = np.random.default_rng(rng)
-
-    def ab(frame):
-        p = sem_paths(frame, model).set_index(["lhs", "rhs"])
-        return p.loc[(m, x)], p.loc[(y, m)]
-
-    pa, pb = ab(data)
-    draws, failed = [], 0
-    n = len(data)
-    for _ in _one_thread(range(n_boot)):
-        sample = data.iloc[rng.integers(0, n, n)].reset_index(drop=True)
-        try:
-            ra, rb = ab(sample)
-        except (RuntimeError, np.linalg.LinAlgError):
-            failed += 1
-            continue
-        draws.append(ra["std_estimate"] * rb["std_estimate"])
-    draws = np.asarray(draws)
+    full = ms.sem(data, model)
+    paths = _std_paths(full)
+    pa, pb = paths.loc[(m, x)], paths.loc[(y, m)]
+    observed = list(full.model.vars["observed"])
+    frame = data[observed].dropna().astype(float).reset_index(drop=True)
+    n = len(frame)
+    draws = np.full(n_boot, np.nan)
+    improper = 0
+    for b, rows in _one_thread(enumerate(draw_indices(n, n_boot, rng))):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UserWarning)
+            try:
+                p = _std_paths(ms.sem(frame.iloc[rows], model))
+            except (ms.ConvergenceError, np.linalg.LinAlgError):
+                continue
+        improper += any("Heywood" in str(w.message) for w in caught)
+        draws[b] = p.loc[(m, x), "std_estimate"] * p.loc[(y, m), "std_estimate"]
+    failed = int(np.isnan(draws).sum())
+    draws = draws[~np.isnan(draws)]
     a, b = float(pa["std_estimate"]), float(pb["std_estimate"])
-    z = sps.norm.ppf((1 + confidence) / 2)
+    ind = a * b
+    zq = sps.norm.ppf((1 + confidence) / 2)
     sobel = math.sqrt(b**2 * pa["std_se"] ** 2 + a**2 * pb["std_se"] ** 2)
-    low, high = np.quantile(draws, [(1 - confidence) / 2, (1 + confidence) / 2])
-    return {"a": a, "b": b, "indirect": a * b, "ci_low": float(low), "ci_high": float(high),
-            "se": float(draws.std(ddof=1)), "sobel_ci": (a * b - z * sobel, a * b + z * sobel),
-            "n_boot": n_boot, "n_failed": failed, "confidence": confidence, "draws": draws}
+    low, high = percentile_interval(draws, confidence)
+    z_ind = ind / sobel
+    table = tidy_table({
+        "estimate": [a, b, ind],
+        "se": [pa["std_se"], pb["std_se"], float(np.nanstd(draws, ddof=1))],
+        "ci_low": [a - zq * pa["std_se"], b - zq * pb["std_se"], low],
+        "ci_high": [a + zq * pa["std_se"], b + zq * pb["std_se"], high],
+        "statistic": [pa["z"], pb["z"], z_ind],
+        "p_value": [pa["p_value"], pb["p_value"], 2 * sps.norm.sf(abs(z_ind))],
+    }, index=["a", "b", "indirect"], name="effect")
+    meta = {"n": full.n, "confidence": confidence, "x": x, "m": m, "y": y, "n_boot": n_boot, "n_failed": failed,
+            "n_improper": int(improper), "sobel_ci": (ind - zq * sobel, ind + zq * sobel),
+            "method": f"ML SEM (semopy), completely standardised paths; percentile bootstrap of a·b refitting the "
+                      f"model on each of {n_boot} resamples; Sobel z",
+            "citation": _INDIRECT_CITATION}
+    return IndirectResult(table=table, draws=draws, fit=full, meta=meta)
 
 
 # --------------------------------------------------------------------------
@@ -759,14 +740,31 @@ def trust_antecedents(survey: pd.DataFrame, participation: pd.DataFrame, exhibit
         ``large`` (1 = large firm), ``contacts`` (account-manager contacts per
         edition exhibited, up to the survey edition), ``met_share`` (share of
         special requests met up to the survey edition; exhibitors who never
-        asked get the sample share and ``no_requests = 1`` — the
-        missing-indicator method, their count in ``attrs['no_requests']``),
+        asked get the pooled share of the sample), ``no_requests`` (1 = never
+        asked: the missing-indicator method; its sum counts them),
         ``tenure`` (editions since the first, the survey's included).
+
+    Notes
+    -----
+    Tested against a hand-computed example (later editions ignored, the
+    pooled share for those who never asked).
+
+    References
+    ----------
+    Mayer, R. C., Davis, J. H., & Schoorman, F. D. (1995). An integrative
+    model of organizational trust. *Academy of Management Review*, 20(3),
+    709–734.
+
+    Doney, P. M., & Cannon, J. P. (1997). An examination of the nature of
+    trust in buyer–seller relationships. *Journal of Marketing*, 61(2),
+    35–51.
     """
-    _check_columns(survey, ["exhibitor_id", "edition", "reputation"], "trust_antecedents (survey)")
-    _check_columns(participation, ["exhibitor_id", "edition", "participated", "contacts", "special_requests",
-                                   "requests_met"], "trust_antecedents (participation)")
-    _check_columns(exhibitors, ["exhibitor_id", "size_class", "first_edition"], "trust_antecedents (exhibitors)")
+    check_columns(survey, ["exhibitor_id", "edition", "reputation"], what="trust_antecedents (survey)",
+                  error=RelationshipError)
+    check_columns(participation, ["exhibitor_id", "edition", "participated", "contacts", "special_requests",
+                                  "requests_met"], what="trust_antecedents (participation)", error=RelationshipError)
+    check_columns(exhibitors, ["exhibitor_id", "size_class", "first_edition"], what="trust_antecedents (exhibitors)",
+                  error=RelationshipError)
     unknown = ~survey["exhibitor_id"].isin(exhibitors["exhibitor_id"])
     if unknown.any():
         raise RelationshipError(f"trust_antecedents: {int(unknown.sum())} survey rows name exhibitors not in the "
@@ -790,9 +788,7 @@ def trust_antecedents(survey: pd.DataFrame, participation: pd.DataFrame, exhibit
     out["no_requests"] = no_req.astype(float)
     rep = out["reputation"].astype(float)
     out["reputation_z"] = (rep - rep.mean()) / rep.std(ddof=1)
-    out = out.drop(columns=["requests", "met"])
-    out.attrs["no_requests"] = int(no_req.sum())
-    return out
+    return out.drop(columns=["requests", "met"])
 
 
 #: The antecedent columns of :func:`trust_antecedents`, in the order of the planted parameters.
@@ -809,8 +805,20 @@ def true_traits(antecedents: pd.DataFrame, truth) -> pd.DataFrame:
     Only for simulated data: joins ``truth.latent`` (reputation, contact
     rate, share of requests met, tenure) by ``exhibitor_id``; ``large`` is
     kept from the records (it is observed without error).
+
+    Returns
+    -------
+    DataFrame
+        ``exhibitor_id``, the trust items, ``large`` and
+        :data:`TRUE_TRAITS` but ``large`` (same rows as *antecedents*).
+
+    References
+    ----------
+    Carroll, R. J., Ruppert, D., Stefanski, L. A., & Crainiceanu, C. M.
+    (2006). *Measurement Error in Nonlinear Models* (2nd ed.). Chapman &
+    Hall.
     """
-    _check_columns(antecedents, ["exhibitor_id", "large"], "true_traits")
+    check_columns(antecedents, ["exhibitor_id", "large"], what="true_traits", error=RelationshipError)
     items = [i for f in TRUST_FACETS for i in SCALES[f]]
     latent = truth.latent.set_index("exhibitor_id")
     out = antecedents[["exhibitor_id", *items, "large"]].copy()
@@ -821,91 +829,196 @@ def true_traits(antecedents: pd.DataFrame, truth) -> pd.DataFrame:
     return out
 
 
+@dataclass(frozen=True)
+class TrustDrivers(Result):
+    """Second-order latent trust regressed on its antecedents (see :func:`trust_drivers`).
+
+    Attributes
+    ----------
+    table : DataFrame
+        Index antecedent; ``estimate`` (change in trust, in SDs of trust, per
+        unit of the antecedent), ``se``, ``ci_low``, ``ci_high``,
+        ``statistic`` (Wald z), ``df`` (NaN), ``p_value``, then
+        ``std_estimate`` (per SD of the antecedent) and, with a truth,
+        ``planted`` (NaN for a record with no planted counterpart).
+    fit : crm_lab.measurement.SEMResult
+        The fitted MIMIC model (its semopy model is ``fit.model``).
+    meta : dict
+        n, confidence, method, citation, antecedents.
+    """
+
+    table: pd.DataFrame
+    fit: Any = field(repr=False)
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        return "Antecedents of trust (MIMIC model; estimates in SDs of trust per unit)"
+
+
 def trust_drivers(data: pd.DataFrame, antecedents: Sequence[str] = ANTECEDENTS, *, truth=None,
-                  confidence: float = 0.95) -> pd.DataFrame:
+                  confidence: float = 0.95) -> TrustDrivers:
     """Regress second-order latent trust on its antecedents (a MIMIC model fitted with semopy).
+
+    Parameters
+    ----------
+    data : DataFrame
+        The nine trust-facet items and the *antecedents* columns, numeric,
+        without missing values (they raise, naming column and rows), e.g.
+        :func:`trust_antecedents` or :func:`true_traits`.
+    antecedents : sequence of str
+        Default :data:`ANTECEDENTS`.
+    truth : crm_lab.simulate.Truth, optional
+        Adds the planted coefficients.
+    confidence : float, default 0.95
 
     Returns
     -------
-    DataFrame
-        Index antecedent; ``estimate`` (change in trust, in SDs of trust, per
-        unit of the antecedent), ``se``, ``ci_low``, ``ci_high``, ``p_value``,
-        ``std_estimate`` (per SD of the antecedent) and, with *truth*,
-        ``planted`` (the simulator's coefficient on the trait the record
-        stands for; NaN for a record with no planted counterpart).
+    TrustDrivers
 
     Notes
     -----
-    The per-unit estimate is semopy's standardised coefficient divided by
-    the antecedent's SD: the scale on which the simulator plants its
+    :func:`mimic_model` fitted with :func:`crm_lab.measurement.sem`.  The
+    per-unit estimate is the standardised coefficient divided by the
+    antecedent's SD: the scale on which the simulator plants its
     coefficients (latent trust with unit variance).  The records are noisy
     stand-ins for the traits (a few contacts a year for a contact rate, a
     handful of requests for a share met), so their coefficients are
     attenuated towards zero (errors in variables; Carroll et al. 2006).
+    Tested against the planted coefficients of a simulated market, with the
+    simulator's error-free traits.
+
+    References
+    ----------
+    Jöreskog, K. G., & Goldberger, A. S. (1975). Estimation of a model with
+    multiple indicators and multiple causes of a single latent variable.
+    *Journal of the American Statistical Association*, 70(351), 631–639.
+
+    Carroll, R. J., Ruppert, D., Stefanski, L. A., & Crainiceanu, C. M.
+    (2006). *Measurement Error in Nonlinear Models* (2nd ed.). Chapman &
+    Hall.
     """
-    confidence = _check_confidence(confidence)
+    confidence = check_confidence(confidence, error=RelationshipError)
     antecedents = list(antecedents)
     items = [i for f in TRUST_FACETS for i in SCALES[f]]
-    values = _numeric_block(data, items + antecedents, "trust_drivers")
-    frame = pd.DataFrame(values, columns=items + antecedents)
-    paths = sem_paths(frame, mimic_model(antecedents))
-    paths = paths[(paths["lhs"] == "trust") & paths["rhs"].isin(antecedents)].set_index("rhs").reindex(antecedents)
+    frame = numeric_columns(data, items + antecedents, what="trust_drivers", error=RelationshipError)
+    fit = ms.sem(frame, mimic_model(antecedents))
+    paths = _std_paths(fit).loc["trust"].reindex(antecedents)
     sd = frame[antecedents].std(ddof=0).to_numpy()
     est = paths["std_estimate"].to_numpy() / sd
     se = paths["std_se"].to_numpy() / sd
     z = sps.norm.ppf((1 + confidence) / 2)
-    out = pd.DataFrame({"estimate": est, "se": se, "ci_low": est - z * se, "ci_high": est + z * se,
-                        "p_value": paths["p_value"].to_numpy(), "std_estimate": paths["std_estimate"].to_numpy()},
-                       index=pd.Index(antecedents, name="antecedent"))
+    columns = {"estimate": est, "se": se, "ci_low": est - z * se, "ci_high": est + z * se,
+               "statistic": paths["z"].to_numpy(), "p_value": paths["p_value"].to_numpy(),
+               "std_estimate": paths["std_estimate"].to_numpy()}
     if truth is not None:
-        out["planted"] = [truth.path("trust", _PLANTED_NAME[a]) if a in _PLANTED_NAME else np.nan for a in antecedents]
-    return out
+        columns["planted"] = [truth.path("trust", _PLANTED_NAME[a]) if a in _PLANTED_NAME else np.nan
+                              for a in antecedents]
+    table = tidy_table(columns, index=antecedents, name="antecedent", extras=("std_estimate", "planted"))
+    meta = {"n": fit.n, "confidence": confidence, "antecedents": antecedents,
+            "method": "MIMIC model (second-order trust on observed antecedents), ML with semopy; Wald intervals "
+                      "from the standardised SEs, per unit of each antecedent",
+            "citation": "Jöreskog, K. G., & Goldberger, A. S. (1975). Estimation of a model with multiple indicators "
+                        "and multiple causes of a single latent variable. Journal of the American Statistical "
+                        "Association, 70(351), 631–639; " + _MAYER}
+    return TrustDrivers(table=table, fit=fit, meta=meta)
 
 
 # --------------------------------------------------------------------------
 # From intention to actual return
 # --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ReturnModel(Result):
+    """Actual return regressed on intention (see :func:`return_model`).
+
+    Attributes
+    ----------
+    table : DataFrame
+        Rows ``intention`` (per SD of the intention score) and ``monopoly``:
+        ``estimate, se, ci_low, ci_high, statistic`` (z), ``df`` (NaN),
+        ``p_value``, and with a reliability ``corrected`` (the intention
+        slope divided by √reliability).
+    fit : statsmodels LogitResults
+        The fitted logit (stage intercepts included).
+    meta : dict
+        n, confidence, method, citation, reliability.
+    """
+
+    table: pd.DataFrame
+    fit: Any = field(repr=False)
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        return "Return at the next edition on intention (logit)"
+
+
 def return_model(data: pd.DataFrame, *, intention: str = "conative", returned: str = "returned",
                  stage: str = "stage", monopoly: str = "monopoly", reliability: float | None = None,
-                 confidence: float = 0.95):
+                 confidence: float = 0.95) -> ReturnModel:
     """Logistic regression of actual return at the next edition on the intention score.
 
-    ``logit P(returned) = stage intercept + β · intention_z + γ · monopoly``,
-    the form of the simulator's return decision, fitted with statsmodels
-    (``smf.logit``).  The intention scale score is standardised; with its
-    *reliability* (e.g. McDonald's ω), β is also corrected for measurement
-    error by regression calibration: ``β / sqrt(reliability)`` (the latent
-    intention's best linear predictor from the standardised score has slope
-    ``sqrt(reliability)``; Carroll et al. 2006, ch. 4).
+    Parameters
+    ----------
+    data : DataFrame
+        One row per respondent with a next edition.
+    intention, returned, stage, monopoly : str
+        Columns: the intention scale score, return (0/1), the lifecycle
+        stage (categorical) and the monopoly flag (0/1).
+    reliability : float in (0, 1], optional
+        Reliability of the intention score (e.g. McDonald's ω).
+    confidence : float, default 0.95
 
     Returns
     -------
-    (DataFrame, statsmodels results)
-        Table with rows ``intention`` and ``monopoly`` (``estimate, se,
-        ci_low, ci_high, p_value`` and, for intention, ``corrected``), and
-        the fitted statsmodels model.
+    ReturnModel
+
+    Notes
+    -----
+    ``logit P(returned) = stage intercept + β · intention_z + γ · monopoly``,
+    the form of the simulator's return decision, fitted with statsmodels
+    (``smf.logit``).  The intention scale score is standardised; with its
+    *reliability*, β is also corrected for measurement error by regression
+    calibration: ``β / sqrt(reliability)`` (the latent intention's best
+    linear predictor from the standardised score has slope
+    ``sqrt(reliability)``; Carroll et al. 2006, ch. 4).  Tested against the
+    slope planted in simulated data and statsmodels' own fit.
+
+    References
+    ----------
+    Carroll, R. J., Ruppert, D., Stefanski, L. A., & Crainiceanu, C. M.
+    (2006). *Measurement Error in Nonlinear Models* (2nd ed.). Chapman &
+    Hall.
+
+    Oliver, R. L. (1999). Whence consumer loyalty? *Journal of Marketing*,
+    63(special issue), 33–44.
     """
-    confidence = _check_confidence(confidence)
-    _numeric_block(data, [intention, returned, monopoly], "return_model")
-    _check_columns(data, [stage], "return_model")
-    if not data[returned].isin([0, 1]).all():
-        raise RelationshipError(f"return_model: column {returned!r} must be 0/1 (got {sorted(data[returned].unique())[:5]})")
-    if reliability is not None and not 0 < reliability <= 1:
-        raise RelationshipError(f"'reliability' must be in (0, 1] (got {reliability!r})")
+    confidence = check_confidence(confidence, error=RelationshipError)
+    values = numeric_columns(data, {"intention": intention, "returned": returned, "monopoly": monopoly},
+                             what="return_model", min_rows=5, error=RelationshipError)
+    check_columns(data, {"stage": stage}, what="return_model", error=RelationshipError)
+    if not values[returned].isin([0, 1]).all():
+        raise RelationshipError(f"return_model: column {returned!r} must be 0/1 "
+                                f"(got {sorted(values[returned].unique())[:5]})")
+    if reliability is not None:
+        reliability = check_number(reliability, "reliability", low=0, high=1, low_open=True, error=RelationshipError)
+    score = values[intention]
     frame = pd.DataFrame({
-        "returned": data[returned].astype(float),
-        "intention": (data[intention] - data[intention].mean()) / data[intention].std(ddof=1),
-        "monopoly": data[monopoly].astype(float),
+        "returned": values[returned],
+        "intention": (score - score.mean()) / score.std(ddof=1),
+        "monopoly": values[monopoly],
         "stage": data[stage].astype(str),
     })
     fit = smf.logit("returned ~ 0 + C(stage) + intention + monopoly", data=frame).fit(disp=False)
-    ci = fit.conf_int(1 - confidence)
-    rows = ["intention", "monopoly"]
-    table = pd.DataFrame({"estimate": fit.params[rows], "se": fit.bse[rows], "ci_low": ci.loc[rows, 0],
-                          "ci_high": ci.loc[rows, 1], "p_value": fit.pvalues[rows]})
+    table = coef_table(fit, confidence=confidence).loc[["intention", "monopoly"]]
     if reliability is not None:
-        table["corrected"] = table["estimate"] / np.where(table.index == "intention", math.sqrt(reliability), 1.0)
-    return table, fit
+        table = table.assign(corrected=table["estimate"] / np.where(table.index == "intention",
+                                                                    math.sqrt(reliability), 1.0))
+    meta = {"n": int(fit.nobs), "confidence": confidence, "reliability": reliability,
+            "method": "logit with stage intercepts (statsmodels); intention standardised"
+                      + ("; slope corrected by regression calibration (÷ √reliability)" if reliability else ""),
+            "citation": _CARROLL}
+    return ReturnModel(table=table, fit=fit, meta=meta)
 
 
 # --------------------------------------------------------------------------
@@ -916,26 +1029,63 @@ def _structural_data(survey: pd.DataFrame) -> pd.DataFrame:
     return survey[items].astype(float)
 
 
+@dataclass(frozen=True)
+class Recovery:
+    """The replications of a parameter-recovery study (see :func:`simulate_recovery`).
+
+    Attributes
+    ----------
+    replications : DataFrame
+        One row per successful replication and path: ``sim, n, path,
+        planted, estimate, se, ci_low, ci_high, covered``.
+    n_sims : int
+        Replications run.
+    n_failed : int
+        Replications whose fit failed (left out of *replications*).
+    confidence : float
+        Level of the intervals.
+    """
+
+    replications: pd.DataFrame
+    n_sims: int
+    n_failed: int
+    confidence: float
+
+    def summary_table(self) -> pd.DataFrame:
+        """:func:`recovery_summary` of the replications, at the study's confidence."""
+        return recovery_summary(self.replications, confidence=self.confidence)
+
+
 def simulate_recovery(n_sims: int = 50, *, n_exhibitors: int = 3000, params=None, confidence: float = 0.95,
-                      rng=None) -> pd.DataFrame:
+                      rng=None) -> Recovery:
     """Parameter recovery of the structural model over simulated markets.
 
     Each replication simulates a market (:func:`crm_lab.simulate.simulate_market`
     with *n_exhibitors*, small visitor and Kano sizes), fits
-    :func:`structural_model` to its survey with semopy, and records each
-    standardised path and the standardised indirect effect trust ->
-    commitment -> intention beside its planted value
+    :func:`structural_model` to its survey with :func:`crm_lab.measurement.sem`,
+    and records each standardised path and the standardised indirect effect
+    trust -> commitment -> intention beside its planted value
     (:func:`planted_structural`, :func:`planted_indirect`).
 
     Returns
     -------
-    DataFrame
-        One row per replication and path: ``sim, n, path, planted, estimate,
-        se, ci_low, ci_high, covered``.  Replications whose fit fails are left
-        out and counted in ``attrs['n_failed']``.
+    Recovery
+        The replications (``sim, n, path, planted, estimate, se, ci_low,
+        ci_high, covered``) and the count of failed fits.
+
+    Notes
+    -----
+    Tested: the same seed gives the same replications, and the summary
+    reports the planted path 0.35 of commitment on trust.
+
+    References
+    ----------
+    Morris, T. P., White, I. R., & Crowther, M. J. (2019). Using simulation
+    studies to evaluate statistical methods. *Statistics in Medicine*,
+    38(11), 2074–2102.
     """
-    n_sims = _check_int(n_sims, "n_sims", 2)
-    confidence = _check_confidence(confidence)
+    n_sims = check_integer(n_sims, "n_sims", low=2, error=RelationshipError)
+    confidence = check_confidence(confidence, error=RelationshipError)
     streams = np.random.default_rng(rng).spawn(n_sims)
     model = structural_model()
     z = sps.norm.ppf((1 + confidence) / 2)
@@ -948,8 +1098,8 @@ def simulate_recovery(n_sims: int = 50, *, n_exhibitors: int = 3000, params=None
             planted_ind = planted_indirect(truth)["indirect"]
         data = _structural_data(market["survey"])
         try:
-            paths = sem_paths(data, model).set_index(["lhs", "rhs"])
-        except (RuntimeError, np.linalg.LinAlgError):
+            paths = _std_paths(ms.sem(data, model))
+        except (ms.ConvergenceError, np.linalg.LinAlgError):
             failed += 1
             continue
         for (lhs, rhs), value in planted.items():
@@ -963,13 +1113,19 @@ def simulate_recovery(n_sims: int = 50, *, n_exhibitors: int = 3000, params=None
     out["ci_low"] = out["estimate"] - z * out["se"]
     out["ci_high"] = out["estimate"] + z * out["se"]
     out["covered"] = (out["ci_low"] <= out["planted"]) & (out["planted"] <= out["ci_high"])
-    out.attrs["n_failed"] = failed
-    out.attrs["confidence"] = confidence
-    return out
+    return Recovery(replications=out, n_sims=n_sims, n_failed=failed, confidence=confidence)
 
 
-def recovery_summary(recovery: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataFrame:
+def recovery_summary(recovery: pd.DataFrame | Recovery, *, confidence: float = 0.95) -> pd.DataFrame:
     """Bias, RMSE and interval coverage (with its Wilson interval) per path of :func:`simulate_recovery`.
+
+    Parameters
+    ----------
+    recovery : Recovery or DataFrame
+        The result of :func:`simulate_recovery`, or its ``replications``
+        (columns ``path, planted, estimate, se, covered``).
+    confidence : float, default 0.95
+        Level of the coverage's Wilson interval.
 
     Returns
     -------
@@ -978,8 +1134,22 @@ def recovery_summary(recovery: pd.DataFrame, *, confidence: float = 0.95) -> pd.
         sd_estimate, coverage, coverage_low, coverage_high, n_sims``.  A sound
         estimator has bias near 0, ``mean_se`` near ``sd_estimate`` and a
         coverage interval that contains the nominal level.
+
+    Notes
+    -----
+    Tested against hand-computed bias and RMSE and statsmodels'
+    ``proportion_confint(method="wilson")``.
+
+    References
+    ----------
+    Morris, T. P., White, I. R., & Crowther, M. J. (2019). Using simulation
+    studies to evaluate statistical methods. *Statistics in Medicine*,
+    38(11), 2074–2102.
     """
-    _check_columns(recovery, ["path", "planted", "estimate", "se", "covered"], "recovery_summary")
+    if isinstance(recovery, Recovery):
+        recovery = recovery.replications
+    check_columns(recovery, ["path", "planted", "estimate", "se", "covered"], what="recovery_summary",
+                  error=RelationshipError)
     g = recovery.groupby("path", sort=False)
     out = pd.DataFrame({
         "planted": g["planted"].first(),
@@ -1002,17 +1172,29 @@ def recovery_summary(recovery: pd.DataFrame, *, confidence: float = 0.95) -> pd.
 def simulated_scores(n_exhibitors: int = 20_000, *, params=None, rng=None) -> pd.DataFrame:
     """Standardised scale scores of a large simulated survey: a population to draw survey samples from.
 
-    Columns: the scale score (mean of the items) of each construct of
-    :data:`RQ_CONSTRUCTS` and ``conative``, and ``trust`` (the mean of the
-    nine trust-facet items), each standardised.
-    """
-    from . import measurement as ms
+    Returns
+    -------
+    DataFrame
+        The scale score (mean of the items) of each construct of
+        :data:`RQ_CONSTRUCTS` and ``conative``, and ``trust`` (the mean of
+        the nine trust-facet items), each standardised.
 
-    n_exhibitors = _check_int(n_exhibitors, "n_exhibitors", 1000)
+    References
+    ----------
+    Morris, T. P., White, I. R., & Crowther, M. J. (2019). Using simulation
+    studies to evaluate statistical methods. *Statistics in Medicine*,
+    38(11), 2074–2102.
+    """
+    n_exhibitors = check_integer(n_exhibitors, "n_exhibitors", low=1000, error=RelationshipError)
     survey = _simulate.simulate_market(n_exhibitors, n_visitors=50, kano_respondents=10, params=params, rng=rng)["survey"]
     scores = ms.scale_scores(survey, measurement_model(RQ_CONSTRUCTS + ("conative",)))
     scores["trust"] = scores[list(TRUST_FACETS)].mean(axis=1)
     return (scores - scores.mean()) / scores.std(ddof=1)
+
+
+def _indirect_statistic(dm: np.ndarray, dy: np.ndarray, mv: np.ndarray, yv: np.ndarray):
+    """a·b of each count-resample: x's coefficient in ``m ~ dm`` times m's in ``y ~ dy`` (column 1 of each)."""
+    return lambda counts: _weighted_coef(dm, mv, counts, 1) * _weighted_coef(dy, yv, counts, 1)
 
 
 def mediation_power(
@@ -1023,64 +1205,119 @@ def mediation_power(
     m: str = "commitment",
     y: str = "conative",
     covariates: Sequence[str] = ("satisfaction",),
-    n_sims: int = 100,
+    reps: int = 100,
     n_boot: int = 500,
     confidence: float = 0.95,
     rng=None,
 ) -> pd.DataFrame:
     """Power of the percentile-bootstrap mediation test by sample size.
 
-    Samples of each size are drawn without replacement from *pool* (e.g. the
-    scale scores of a large simulated survey, standing for the population of
-    exhibitors); in each, the indirect effect's bootstrap interval is
-    computed as in :func:`mediation` (batched over resamples) and the test
-    counts as a detection when the interval excludes zero.
+    Parameters
+    ----------
+    pool : DataFrame
+        The population to draw samples from (e.g. :func:`simulated_scores`),
+        with numeric *x*, *m*, *y* and *covariates*.
+    sizes : sequence of int
+        Sample sizes (>= 10, at most the pool's rows).
+    x, m, y, covariates : str
+        The mediation model, as in :func:`crm_lab.regression.mediation`.
+    reps : int, default 100
+        Samples per size.
+    n_boot : int, default 500
+        Bootstrap resamples per sample (>= 100).
+    confidence : float, default 0.95
+        Level of the bootstrap interval and of the power's Wilson interval.
+    rng : int, Generator or None
 
     Returns
     -------
     DataFrame
-        ``n, power, power_low, power_high`` (Wilson interval over the
-        *n_sims* samples), ``mean_indirect``.
+        :func:`crm_lab.power.power_by_simulation`'s columns, one row per
+        size: ``n, term`` (``"indirect"``), ``power, ci_low, ci_high``
+        (Wilson interval over the *reps* samples), ``mean_estimate`` (the
+        average indirect effect a·b), ``reps``.
+
+    Notes
+    -----
+    Samples of each size are drawn without replacement from *pool*; in
+    each, the indirect effect's percentile interval is computed as in
+    :func:`crm_lab.regression.mediation` — resamples as multinomial counts
+    (:func:`crm_lab.resampling.bootstrap`), the OLS fits of all resamples
+    batched by :func:`crm_lab.regression._weighted_coef` — and the test
+    counts as a detection when the interval excludes zero.  Tested: power
+    rises with n to 1 under a strong mediation and stays at the nominal
+    size under none.
+
+    References
+    ----------
+    Fritz, M. S., & MacKinnon, D. P. (2007). Required sample size to detect
+    the mediated effect. *Psychological Science*, 18(3), 233–239.
+
+    Preacher, K. J., & Hayes, A. F. (2008). Asymptotic and resampling
+    strategies for assessing and comparing indirect effects in multiple
+    mediator models. *Behavior Research Methods*, 40(3), 879–891.
     """
-    sizes = [_check_int(s, "sizes", 10) for s in sizes]
-    n_sims = _check_int(n_sims, "n_sims", 2)
-    n_boot = _check_int(n_boot, "n_boot", 100)
-    confidence = _check_confidence(confidence)
-    names = [x, m, y, *covariates]
-    values = _numeric_block(pool, names, "mediation_power")
+    sizes = [check_integer(s, "sizes", low=10, error=RelationshipError) for s in np.atleast_1d(sizes).tolist()]
+    reps = check_integer(reps, "reps", low=2, error=RelationshipError)
+    n_boot = check_integer(n_boot, "n_boot", low=100, error=RelationshipError)
+    confidence = check_confidence(confidence, error=RelationshipError)
+    covariates = list(covariates)
+    roles = {"x": x, "m": m, "y": y, **{f"covariates[{i}]": c for i, c in enumerate(covariates)}}
+    values = numeric_columns(pool, roles, what="mediation_power", error=RelationshipError).to_numpy()
     if max(sizes) > len(values):
         raise RelationshipError(f"mediation_power: the largest size {max(sizes)} exceeds the pool's {len(values)} rows")
-    rng = np.random.default_rng(rng)
-    q = [(1 - confidence) / 2, (1 + confidence) / 2]
-    rows = []
-    for n in _one_thread(sizes):
-        hits, est = 0, []
-        for _ in range(n_sims):  # one sample per replication; its resamples are batched
-            s = values[rng.choice(len(values), size=n, replace=False)]
+
+    def simulate_test(n, k, gen):
+        rejected, estimates = np.zeros(k, dtype=bool), np.zeros(k)
+        for r in range(k):  # one sample per replication; its resamples are batched
+            s = values[gen.choice(len(values), size=n, replace=False)]
             one = np.ones((n, 1))
-            dm = np.column_stack([one, s[:, 0], s[:, 3:]])
-            dy = np.column_stack([one, s[:, 1], s[:, 0], s[:, 3:]])
-            draws = _indirect_draws(dm, dy, s[:, 1], s[:, 2], n_boot, rng)
-            low, high = np.quantile(draws, q)
-            hits += int(low > 0 or high < 0)
-            est.append(_ols(dm, s[:, 1])[0][1] * _ols(dy, s[:, 2])[0][1])
-        p, lo, hi = proportion_ci(hits, n_sims, confidence=confidence)
-        rows.append((n, p, lo, hi, float(np.mean(est))))
-    return pd.DataFrame(rows, columns=["n", "power", "power_low", "power_high", "mean_indirect"])
+            dm = np.column_stack([one, s[:, 0], s[:, 3:]])  # m ~ 1 + x + C
+            dy = np.column_stack([one, s[:, 1], s[:, 0], s[:, 3:]])  # y ~ 1 + m + x + C
+            ab = _indirect_statistic(dm, dy, s[:, 1], s[:, 2])
+            boot = bootstrap(ab, n, n_boot=n_boot, confidence=confidence, resample="counts", rng=gen,
+                             cells_per_draw=dy.shape[1] ** 2)
+            rejected[r] = boot.ci_low > 0 or boot.ci_high < 0
+            estimates[r] = ab(np.ones((1, n)))[0]
+        return rejected, estimates
+
+    with threadpool_limits(limits=1, user_api="blas"):  # small matrices: one BLAS thread is fastest
+        return power_by_simulation(simulate_test, sizes, reps=reps, terms=["indirect"], confidence=confidence,
+                                   rng=rng, min_n=10)
 
 
 # --------------------------------------------------------------------------
 # Plot
 # --------------------------------------------------------------------------
-def plot_estimates(table: pd.DataFrame, *, estimate: str = "estimate", low: str = "ci_low", high: str = "ci_high",
-                   planted: str | None = "planted", ax=None):
+def plot_estimates(table: pd.DataFrame | Result, *, estimate: str = "estimate", low: str = "ci_low",
+                   high: str = "ci_high", planted: str | None = "planted", ax=None):
     """Estimates with their intervals, one row per index label, and the planted values as diamonds.
 
     Axes-level: draws into *ax* (or the current axes) and returns it.
+
+    Parameters
+    ----------
+    table : DataFrame or Result
+        One row per estimate (a result's ``table`` is used).
+    estimate, low, high, planted : str
+        Columns of the estimate, the interval and the planted value
+        (``planted=None`` or a column of NaN: no diamonds).
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    References
+    ----------
+    Cumming, G., & Finch, S. (2005). Inference by eye: Confidence intervals
+    and how to read pictures of data. *American Psychologist*, 60(2),
+    170–180.
     """
     import matplotlib.pyplot as plt
 
-    _check_columns(table, [c for c in (estimate, low, high) if c], "plot_estimates")
+    table = table.table if isinstance(table, Result) else table
+    check_columns(table, [c for c in (estimate, low, high) if c], what="plot_estimates", error=RelationshipError)
     ax = plt.gca() if ax is None else ax
     y = np.arange(len(table))[::-1]
     est = table[estimate].to_numpy(dtype=float)

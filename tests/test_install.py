@@ -43,7 +43,7 @@ SCRIPT = textwrap.dedent(
 
     import numpy as np
     import crm_lab
-    from crm_lab import cli, datasets, kano, loyalty, measurement, relationship, switching
+    from crm_lab import cli, datasets, kano, loyalty, measurement, power, regression, relationship, switching
     from crm_lab.schema import SCALES
 
     out = {"crm_lab": crm_lab.__file__, "sample_dir": str(datasets.sample_dir())}
@@ -63,8 +63,10 @@ SCRIPT = textwrap.dedent(
     grid = loyalty.dick_basu(scores["conative"], scores["satisfaction"])
     out["dick_basu"] = sorted(set(grid.labels))
     out["switching_columns"] = list(switching.switching_scores(survey).columns)
-    med = relationship.mediation(scores, x="satisfaction", m="commitment", y="conative", n_boot=200, rng=1)
+    med = regression.mediation(scores, x="satisfaction", m="commitment", y="conative", n_boot=200, rng=1)
     out["mediation"] = type(med).__name__
+    out["power_rows"] = len(power.power_curve([50], b_x=0.3, b_m=0.2, b_xm=0.1, reps=50, rng=1))
+    out["rq_models"] = sorted(relationship.rq_models())
     print(json.dumps(out))
     """
 )
@@ -118,4 +120,5 @@ def test_the_installed_package_works_outside_the_clone(installed):
     assert set(out["dick_basu"]) <= {"true", "latent", "spurious", "none"} and out["dick_basu"]
     assert "switching_cost" in out["switching_columns"]
     assert out["mediation"] == "MediationResult"
+    assert out["power_rows"] == 2 and "trust_second_order" in out["rq_models"]
     print(f"wheel built and installed in {build_seconds:.1f} s, used in {time.perf_counter() - start:.1f} s")

@@ -20,7 +20,7 @@ def test_relationship_quality_on_a_users_data_with_another_seed(run_nb, user_dat
     assert res["planted_indirect"] is None  # no truth for a user's data
     assert all("planted" not in row for row in res["trust_drivers"].values())
     assert res["indirect_scale_scores"]["confidence"] == pytest.approx(0.9)
-    assert res["indirect_latent"]["n_boot"] == 20
+    assert res["indirect_latent"]["meta"]["n_boot"] == 20
     # the simulations still run (on simulated markets) and use the small sizes
     assert {row["n_sims"] for row in res["recovery"].values()} <= {2}
     assert [row["n"] for row in res["power"]] == [40, 80, 120, 160, 240]
