@@ -1,4 +1,6 @@
-"""Tests of crm_lab.switching: scores, moderation, simple slopes, Johnson-Neyman, power, dominance, levers."""
+"""Tests of crm_lab.switching (scores, measurement models, hostages, levers, planted truth) and of the
+moderation, Johnson-Neyman, batched-OLS, dominance and power functions it uses from crm_lab.regression and
+crm_lab.power (moved there from switching; their reference tests stay here for now)."""
 
 import io
 import itertools
@@ -10,8 +12,9 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from scipy import stats as sps
 
-from crm_lab import datasets, overview
+from crm_lab import datasets, overview, power, regression, schema
 from crm_lab import switching as sw
+from crm_lab.regression import RegressionError
 from crm_lab.schema import SCALES
 
 # R's datasets::state.x77 (U.S. Department of Commerce 1977), columns Income, Illiteracy, Murder, HS Grad;
@@ -85,17 +88,22 @@ def sample():
     return scores, truth
 
 
+def _moderate(data, y, x, moderator, **kw):
+    """The moderation of x on y by moderator, through the shared regression module."""
+    return regression.moderation(data, x=x, moderator=moderator, y=y, **kw)
+
+
 # ----------------------------------------------------------------------------- published values
 def test_moderation_reproduces_the_published_jtools_example(states):
     # jtools vignette "Exploring interactions with continuous predictors in regression models" (Long 2018):
     # summ(lm(Income ~ Illiteracy * Murder, data = states)) and summ(..., center = TRUE).
-    raw = sw.moderation(states, "Income", "Illiteracy", "Murder", center=False)
+    raw = _moderate(states, "Income", "Illiteracy", "Murder", center=False)
     t = raw.table
     assert t.loc["Illiteracy", ["estimate", "se"]].tolist() == pytest.approx([617.34, 434.85], abs=0.01)
     assert t.loc["Murder", ["estimate", "se"]].tolist() == pytest.approx([146.82, 50.33], abs=0.01)
     assert raw.interaction.estimate == pytest.approx(-117.10, abs=0.01)
     assert raw.interaction.se == pytest.approx(40.13, abs=0.01)
-    centred = sw.moderation(states, "Income", "Illiteracy", "Murder")
+    centred = _moderate(states, "Income", "Illiteracy", "Murder")
     # centred: the coefficient of Illiteracy is its simple slope at mean Murder (published -246.59, SE 200.26)
     at_mean = centred.simple_slopes.loc["mean"]
     assert at_mean["estimate"] == pytest.approx(-246.59, abs=0.01)
@@ -106,7 +114,7 @@ def test_moderation_reproduces_the_published_jtools_example(states):
 
 def test_moderation_with_a_covariate_matches_the_published_interactions_vignette(states):
     # interactions vignette (Long 2024): summ(lm(Income ~ Illiteracy * Murder + `HS Grad`, data = states))
-    r = sw.moderation(states, "Income", "Illiteracy", "Murder", covariates=["HSGrad"], center=False)
+    r = _moderate(states, "Income", "Illiteracy", "Murder", covariates=["HSGrad"], center=False)
     t = r.table
     assert t.loc["Illiteracy", ["estimate", "se"]].tolist() == pytest.approx([753.07, 385.90], abs=0.01)
     assert t.loc["HSGrad", ["estimate", "se"]].tolist() == pytest.approx([40.76, 10.92], abs=0.01)
@@ -119,7 +127,7 @@ def test_moderation_with_a_covariate_matches_the_published_interactions_vignette
 def test_simple_slopes_equal_the_x_coefficient_after_recentring_the_moderator(sample, family):
     scores, _ = sample
     y = "conative" if family == "ols" else "returned"
-    r = sw.moderation(scores, y, "satisfaction", "switching_cost", family=family, confidence=0.9)
+    r = _moderate(scores, y, "satisfaction", "switching_cost", family=family, confidence=0.9)
     xc = scores["satisfaction"] - scores["satisfaction"].mean()
     for label, row in r.simple_slopes.iterrows():
         frame = pd.DataFrame({"y": scores[y], "x": xc, "w": scores["switching_cost"] - row["moderator"]})
@@ -134,7 +142,7 @@ def test_simple_slopes_equal_the_x_coefficient_after_recentring_the_moderator(sa
 
 def test_probes_are_mean_and_one_sd_either_side(sample):
     scores, _ = sample
-    r = sw.moderation(scores, "conative", "satisfaction", "switching_cost")
+    r = _moderate(scores, "conative", "satisfaction", "switching_cost")
     m, s = scores["switching_cost"].mean(), scores["switching_cost"].std()
     assert r.simple_slopes["moderator"].tolist() == pytest.approx([m - s, m, m + s])
     assert list(r.simple_slopes.index) == ["-1 SD", "mean", "+1 SD"]
@@ -150,7 +158,7 @@ def _grid_bounds(b, cov, crit, grid):
 
 
 def test_johnson_neyman_bounds_match_a_brute_force_grid_and_a_refit(states):
-    r = sw.moderation(states, "Income", "Illiteracy", "Murder", center=False)
+    r = _moderate(states, "Income", "Illiteracy", "Murder", center=False)
     fit = r.model
     names = ["Illiteracy", "Illiteracy:Murder"]
     b, cov = fit.params[names].to_numpy(), fit.cov_params().loc[names, names].to_numpy()
@@ -167,8 +175,8 @@ def test_johnson_neyman_bounds_match_a_brute_force_grid_and_a_refit(states):
 
 def test_johnson_neyman_on_centred_models_reports_original_units(sample):
     scores, _ = sample
-    r = sw.moderation(scores, "conative", "satisfaction", "switching_cost")
-    raw = sw.moderation(scores, "conative", "satisfaction", "switching_cost", center=False)
+    r = _moderate(scores, "conative", "satisfaction", "switching_cost")
+    raw = _moderate(scores, "conative", "satisfaction", "switching_cost", center=False)
     assert r.jn.bounds_original == pytest.approx(raw.jn.bounds, rel=1e-6)
     assert "switching_cost is" in r.jn.report(moderator="switching_cost")
 
@@ -183,7 +191,7 @@ def test_johnson_neyman_on_centred_models_reports_original_units(sample):
     ],
 )
 def test_johnson_neyman_region_shapes_agree_with_the_grid(b, cov, kind):
-    jn = sw.johnson_neyman(b, cov)
+    jn = regression.johnson_neyman(b, cov)
     assert jn.significant == kind
     grid = np.linspace(-200, 200, 400_001)
     flips, sig = _grid_bounds(np.asarray(b), np.asarray(cov), sps.norm.ppf(0.975), grid)
@@ -193,42 +201,42 @@ def test_johnson_neyman_region_shapes_agree_with_the_grid(b, cov, kind):
 
 
 def test_slope_inputs_are_checked():
-    with pytest.raises(sw.SwitchingError, match="'cov' must be a symmetric"):
-        sw.johnson_neyman((1, 2), [[1, 0.5], [0.2, 1]])
-    with pytest.raises(sw.SwitchingError, match="2 finite coefficients"):
-        sw.simple_slopes((1, 2, 3), np.eye(2), [0])
-    with pytest.raises(sw.SwitchingError, match="'confidence'"):
-        sw.simple_slopes((1, 2), np.eye(2), [0], confidence=95)
+    with pytest.raises(RegressionError, match="'cov' must be a symmetric"):
+        regression.johnson_neyman((1, 2), [[1, 0.5], [0.2, 1]])
+    with pytest.raises(RegressionError, match="2 finite coefficients"):
+        regression.simple_slopes((1, 2, 3), np.eye(2), [0])
+    with pytest.raises(RegressionError, match="'confidence'"):
+        regression.simple_slopes((1, 2), np.eye(2), [0], confidence=95)
 
 
 # ----------------------------------------------------------------------------- moderation: bad input
 def test_moderation_names_bad_columns_and_rows(sample):
     scores, _ = sample
-    with pytest.raises(sw.SwitchingError, match=r"missing column\(s\) \['loyalty'\]"):
-        sw.moderation(scores, "loyalty", "satisfaction", "switching_cost")
+    with pytest.raises(RegressionError, match=r"no column y='loyalty'"):
+        _moderate(scores, "loyalty", "satisfaction", "switching_cost")
     broken = scores.copy()
     broken.loc[[3, 7], "satisfaction"] = np.nan
-    with pytest.raises(sw.SwitchingError, match=r"'satisfaction' has 2 missing or infinite values \(rows \[3, 7\]\)"):
-        sw.moderation(broken, "conative", "satisfaction", "switching_cost")
-    with pytest.raises(sw.SwitchingError, match="'exhibitor_id' must be numeric"):
-        sw.moderation(scores, "conative", "exhibitor_id", "switching_cost")
-    with pytest.raises(sw.SwitchingError, match="needs y 'conative' coded 0/1"):
-        sw.moderation(scores, "conative", "satisfaction", "switching_cost", family="logit")
-    with pytest.raises(sw.SwitchingError, match="'family' must be 'ols' or 'logit'"):
-        sw.moderation(scores, "conative", "satisfaction", "switching_cost", family="probit")
-    with pytest.raises(sw.SwitchingError, match=r"\['flat'\] are constant"):
-        sw.moderation(scores.assign(flat=1.0), "conative", "satisfaction", "flat")
-    with pytest.raises(sw.SwitchingError, match="must be different columns"):
-        sw.moderation(scores, "conative", "satisfaction", "satisfaction")
-    with pytest.raises(sw.SwitchingError, match="at least 7 rows"):
-        sw.moderation(scores.head(5), "conative", "satisfaction", "switching_cost")
-    with pytest.raises(sw.SwitchingError, match="'data' must be a pandas DataFrame"):
-        sw.moderation(scores.to_numpy(), "conative", "satisfaction", "switching_cost")
+    with pytest.raises(RegressionError, match=r"'satisfaction' has 2 missing or infinite values \(rows 3, 7\)"):
+        _moderate(broken, "conative", "satisfaction", "switching_cost")
+    with pytest.raises(RegressionError, match="'exhibitor_id' must be numeric"):
+        _moderate(scores, "conative", "exhibitor_id", "switching_cost")
+    with pytest.raises(RegressionError, match="needs y 'conative' coded 0/1"):
+        _moderate(scores, "conative", "satisfaction", "switching_cost", family="logit")
+    with pytest.raises(RegressionError, match=r"'family' must be one of \['ols', 'logit'\]"):
+        _moderate(scores, "conative", "satisfaction", "switching_cost", family="probit")
+    with pytest.raises(RegressionError, match=r"\['flat'\] are constant"):
+        _moderate(scores.assign(flat=1.0), "conative", "satisfaction", "flat")
+    with pytest.raises(RegressionError, match="must be different columns"):
+        _moderate(scores, "conative", "satisfaction", "satisfaction")
+    with pytest.raises(RegressionError, match="at least 7 rows"):
+        _moderate(scores.head(5), "conative", "satisfaction", "switching_cost")
+    with pytest.raises(RegressionError, match="must be a pandas DataFrame"):
+        _moderate(scores.to_numpy(), "conative", "satisfaction", "switching_cost")
 
 
 def test_standardized_interaction_equals_the_refit_on_z_scores(sample):
     scores, _ = sample
-    r = sw.moderation(scores, "conative", "satisfaction", "switching_cost")
+    r = _moderate(scores, "conative", "satisfaction", "switching_cost")
     z = scores[["conative", "satisfaction", "switching_cost"]]
     z = (z - z.mean()) / z.std()
     refit = smf.ols("conative ~ satisfaction * switching_cost", data=z).fit()
@@ -252,19 +260,35 @@ def test_switching_types_match_the_simulator():
     from crm_lab.simulate import SWITCHING_TYPES
 
     assert sw.TYPES == SWITCHING_TYPES
+    assert sw.TYPES is schema.SWITCHING_TYPES and sw.FACETS is schema.SWITCHING_FACETS  # one literal, in schema
     assert set(sw.FACETS) <= set(SCALES)
 
 
 def test_switching_scores_refuse_missing_items_and_answers():
     survey = datasets.load("survey").head(20)
-    with pytest.raises(sw.SwitchingError, match=r"missing item column\(s\) \['sc_money2', 'sc_brand1'\]"):
+    with pytest.raises(sw.SwitchingError, match=r"switching_scores: no column 'sc_money2' .*'sc_brand1'"):
         sw.switching_scores(survey.drop(columns=["sc_money2", "sc_brand1"]))
     broken = survey.astype({"sc_learn2": float})
     broken.loc[4, "sc_learn2"] = np.nan
-    with pytest.raises(sw.SwitchingError, match=r"'sc_learn2' has 1 missing or infinite values \(rows \[4\]\)"):
+    with pytest.raises(sw.SwitchingError, match=r"'sc_learn2' has 1 missing or infinite values \(rows 4\)"):
         sw.switching_scores(broken)
     with pytest.raises(sw.SwitchingError, match="unknown scale"):
         sw.switching_scores(survey, extra=("happiness",))
+    with pytest.raises(sw.SwitchingError, match="'missing' must be one of"):
+        sw.switching_scores(survey, missing="maybe")
+
+
+def test_switching_scores_missing_policies_keep_or_drop_the_incomplete_respondent():
+    survey = datasets.load("survey").head(20).astype({"sc_learn2": float})
+    survey.loc[4, "sc_learn2"] = np.nan
+    with pytest.warns(UserWarning, match="1 of 20 rows"):
+        kept = sw.switching_scores(survey, missing="keep")
+    assert kept.loc[4, ["learning", "procedural", "switching_cost"]].isna().all()
+    assert kept.loc[4, ["financial", "relational", "conative"]].notna().all()
+    complete = sw.switching_scores(survey.drop(index=4))
+    with pytest.warns(UserWarning, match="dropped 1 of 20 rows"):
+        dropped = sw.switching_scores(survey, missing="drop")
+    pd.testing.assert_frame_equal(dropped, complete)  # same rows, index labels and id column
 
 
 def test_measurement_models_use_every_item_once():
@@ -277,11 +301,22 @@ def test_measurement_models_use_every_item_once():
     assert "procedural =~ economic_risk + evaluation + learning + setup" in models["second_order"]
 
 
+def test_compare_models_tests_the_nested_pairs_of_the_typology():
+    out = sw.compare_models(datasets.load("survey"))
+    assert list(out.table.index) == ["one_factor vs three_types", "second_order vs eight_facets"]
+    assert list(out.fits.index) == ["one_factor", "three_types", "eight_facets", "second_order"]
+    for restricted, general in sw.NESTED_MODELS:
+        row = out.table.loc[f"{restricted} vs {general}"]
+        assert row["statistic"] == pytest.approx(out.fits.loc[restricted, "chi2"] - out.fits.loc[general, "chi2"], rel=1e-9)
+        assert row["df"] == out.fits.loc[restricted, "df"] - out.fits.loc[general, "df"]
+    assert set(out.models) == set(sw.measurement_models())
+
+
 # ----------------------------------------------------------------------------- batched OLS and power
 def test_batched_ols_matches_statsmodels_fit_by_fit():
-    x, w, y = sw.simulate_moderation(60, 5, b_x=0.4, b_m=0.2, b_xm=-0.15, r=0.3, reliability=0.8, rng=3)
-    X = sw._design(x, w)
-    beta, se, df = sw.batched_ols(X, y)
+    x, w, y = power.simulate_moderation(60, 5, b_x=0.4, b_m=0.2, b_xm=-0.15, r=0.3, reliability=0.8, rng=3)
+    X = power._design(x, w)
+    beta, se, df = regression.batched_ols(X, y)
     assert df == 56
     for k in range(5):
         fit = sm.OLS(y[k], X[k]).fit()
@@ -290,43 +325,44 @@ def test_batched_ols_matches_statsmodels_fit_by_fit():
 
 
 def test_power_under_the_null_is_the_significance_level():
-    res = sw.interaction_power(200, b_x=0.4, b_m=0.2, b_xm=0.0, reps=4000, alpha=0.05, rng=11)
+    res = power.interaction_power(200, b_x=0.4, b_m=0.2, b_xm=0.0, reps=4000, alpha=0.05, rng=11)
     row = res.set_index("term").loc["x:moderator"]
     assert row["ci_low"] < 0.05 < row["ci_high"]
 
 
 def test_power_matches_cohens_noncentral_f_with_perfect_measurement():
     # Cohen (1988, ch. 9): f2 = b_xm^2 Var(xw) / psi, lambda = f2 * n
-    res = sw.interaction_power(300, b_x=0.385, b_m=0.2, b_xm=-0.15, reps=4000, rng=5)
+    res = power.interaction_power(300, b_x=0.385, b_m=0.2, b_xm=-0.15, reps=4000, rng=5)
     sim = res.set_index("term").loc["x:moderator", "power"]
-    assert sim == pytest.approx(sw.analytic_power(300, b_x=0.385, b_m=0.2, b_xm=-0.15), abs=0.03)
+    assert sim == pytest.approx(power.analytic_power(300, b_x=0.385, b_m=0.2, b_xm=-0.15), abs=0.03)
 
 
 def test_measurement_error_attenuates_the_interaction_by_root_reliabilities():
     rel = (0.7, 0.6, 0.75)
-    res = sw.interaction_power(500, b_x=0.3, b_m=0.2, b_xm=-0.2, reliability=rel, reps=2000, rng=8)
+    res = power.interaction_power(500, b_x=0.3, b_m=0.2, b_xm=-0.2, reliability=rel, reps=2000, rng=8)
     est = res.set_index("term").loc["x:moderator", "mean_estimate"]
     assert est == pytest.approx(-0.2 * np.sqrt(rel[0] * rel[1] * rel[2]), abs=0.006)
 
 
 def test_power_curve_is_reproducible_and_chunking_does_not_change_it():
     kw = dict(b_x=0.385, b_m=0.2, b_xm=-0.15, reps=300)
-    a = sw.power_curve([100, 400], rng=1, **kw)
-    b = sw.power_curve([100, 400], rng=1, **kw)
+    a = power.power_curve([100, 400], rng=1, **kw)
+    b = power.power_curve([100, 400], rng=1, **kw)
     pd.testing.assert_frame_equal(a, b)
-    small = sw.power_curve([100, 400], rng=1, max_cells=5_000, **kw)
+    small = power.power_curve([100, 400], rng=1, max_cells=5_000, **kw)
     assert small["power"].tolist() != [] and list(small.columns) == list(a.columns)
-    with pytest.raises(sw.SwitchingError, match="explain"):
-        sw.interaction_power(100, b_x=0.9, b_m=0.5, b_xm=0.1)
-    with pytest.raises(sw.SwitchingError, match="'reliability'"):
-        sw.interaction_power(100, b_x=0.3, b_m=0.2, b_xm=0.1, reliability=(0.5, 1.2, 0.7))
+    with pytest.raises(power.PowerError, match="explain"):
+        power.interaction_power(100, b_x=0.9, b_m=0.5, b_xm=0.1)
+    with pytest.raises(power.PowerError, match="'reliability'"):
+        power.interaction_power(100, b_x=0.3, b_m=0.2, b_xm=0.1, reliability=(0.5, 1.2, 0.7))
 
 
 # ----------------------------------------------------------------------------- dominance
 def test_dominance_weights_sum_to_r2_and_match_subset_refits(sample):
     scores, _ = sample
     preds = ["procedural", "financial", "relational"]
-    weights, pairs = sw.dominance(scores, "conative", preds, n_boot=200, rng=2)
+    result = regression.dominance(scores, y="conative", predictors=preds, n_boot=200, rng=2)
+    weights, pairs = result.table, result.pairs
     full = smf.ols("conative ~ " + " + ".join(preds), data=scores).fit().rsquared
     assert weights["estimate"].sum() == pytest.approx(full, rel=1e-9)
     # brute force with statsmodels: R2 of every subset, averaged as Budescu (1993) prescribes
@@ -341,8 +377,8 @@ def test_dominance_weights_sum_to_r2_and_match_subset_refits(sample):
         assert weights.loc[p, "estimate"] == pytest.approx(np.mean(levels), rel=1e-9)
     assert (weights["ci_low"] <= weights["estimate"]).all() and (weights["estimate"] <= weights["ci_high"]).all()
     assert pairs.loc["procedural", "financial"] + pairs.loc["financial", "procedural"] == pytest.approx(1.0)
-    with pytest.raises(sw.SwitchingError, match="2 to 8 different columns"):
-        sw.dominance(scores, "conative", ["procedural"])
+    with pytest.raises(RegressionError, match="2 to 8 different columns"):
+        regression.dominance(scores, y="conative", predictors=["procedural"])
 
 
 # ----------------------------------------------------------------------------- hostages, levers, planted truth
@@ -353,21 +389,58 @@ def test_barrier_groups_split_at_the_medians(sample):
     assert (scores.loc[hostage, "satisfaction"] <= scores["satisfaction"].median()).all()
     assert (scores.loc[hostage, "switching_cost"] > scores["switching_cost"].median()).all()
     assert groups.value_counts().sum() == len(scores)
-    with pytest.raises(sw.SwitchingError, match="'cut' must be"):
+    with pytest.raises(sw.SwitchingError, match="'cut' must be one of"):
         sw.barrier_groups(scores, cut="tercile")
+    with pytest.raises(sw.SwitchingError, match="barrier_groups: no column switching_cost='barrier'"):
+        sw.barrier_groups(scores, switching_cost="barrier")
 
 
 def test_lever_effects_centre_on_the_point_prediction(sample):
     scores, _ = sample
-    r = sw.moderation(scores, "returned", "satisfaction", "switching_cost", family="logit")
+    r = _moderate(scores, "returned", "satisfaction", "switching_cost", family="logit")
     out = sw.lever_effects(r, {"sat": {"satisfaction": 0.5}}, n_sims=4000, rng=4)
     frame = r.model.model.data.frame
     shifted = frame.assign(satisfaction_c=frame["satisfaction_c"] + 0.5 * scores["satisfaction"].std())
     point = r.model.predict(shifted).mean() - r.model.predict(frame).mean()
-    assert out.loc["sat", "estimate"] == pytest.approx(point, abs=0.002)
-    assert out.loc["sat", "ci_low"] < point < out.loc["sat", "ci_high"]
+    assert out.table.loc["sat", "estimate"] == pytest.approx(point, abs=0.002)
+    assert out.table.loc["sat", "ci_low"] < point < out.table.loc["sat", "ci_high"]
+    assert out.table.loc["sat", "baseline"] == pytest.approx(r.model.predict(frame).mean(), rel=1e-12)
     with pytest.raises(sw.SwitchingError, match="only \\['satisfaction', 'switching_cost'\\] can be shifted"):
         sw.lever_effects(r, {"bad": {"price": 1.0}})
+
+
+def test_lever_difference_comes_from_the_same_draws(sample):
+    scores, _ = sample
+    r = _moderate(scores, "returned", "satisfaction", "switching_cost", family="logit")
+    levers = {"sat": {"satisfaction": 0.5}, "sc": {"switching_cost": 0.5}, "none": {}}
+    out = sw.lever_effects(r, levers, n_sims=500, rng=4)
+    assert list(out.table.columns[:7]) == ["estimate", "se", "ci_low", "ci_high", "statistic", "df", "p_value"]
+    assert out.draws.shape == (500, 3) and np.allclose(out.draws[:, 2], 0)
+    gap = out.difference("sat", "sc")
+    d = out.draws[:, 0] - out.draws[:, 1]
+    assert gap.estimate == pytest.approx(np.median(d))
+    assert gap.extra["p_first_larger"] == pytest.approx(np.mean(d > 0))
+    assert gap.ci_low <= gap.estimate <= gap.ci_high
+    assert out.difference("sat", "none").estimate == pytest.approx(out.table.loc["sat", "estimate"])
+    assert set(out.to_dict()) >= {"table", "meta"}
+    with pytest.raises(sw.SwitchingError, match="'price' is not a scenario"):
+        out.difference("sat", "price")
+
+
+def test_power_inputs_run_the_power_curve(sample):
+    scores, truth = sample
+    ols = _moderate(scores, "conative", "satisfaction", "switching_cost")
+    inputs = sw.power_inputs(ols, survey=datasets.load("survey"))
+    assert set(inputs) == {"b_x", "b_m", "b_xm", "r", "reliability"}
+    assert inputs["b_xm"] == pytest.approx(ols.interaction.extra["standardized"])
+    assert all(0 < v < 1 for v in inputs["reliability"])
+    curve = power.power_curve([100], **inputs, reps=50, rng=0)
+    assert list(curve["term"]) == ["x", "x:moderator"]
+    targets = {"reliability_satisfaction": 0.8, "reliability_switching_cost": 0.6, "reliability_conative": 0.7}
+    planted = sw.power_inputs(ols, truth=truth, targets=targets)
+    assert planted["b_xm"] == truth.params.con_sat_x_sc and planted["reliability"] == (0.8, 0.6, 0.7)
+    with pytest.raises(sw.SwitchingError, match="pass 'targets'"):
+        sw.power_inputs(ols, truth=truth)
 
 
 def test_planted_retention_matches_the_observed_return_rate(sample):
