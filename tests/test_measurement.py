@@ -313,3 +313,134 @@ def test_an_improper_solution_warns(hs_data):
         with warnings.catch_warnings():
             warnings.simplefilter("default")
             ms.cfa(data, "textual =~ x4 + x4b + x5 + x6")
+
+
+# --------------------------------------------------------------------------
+# The result protocol, and the fast path against semopy's own numbers
+# --------------------------------------------------------------------------
+def test_standard_errors_equal_lavaan(hs):
+    # lavaan tutorial summary: Std.Err of the free loadings and the factor covariances
+    se = dict(zip(zip(hs.table["lhs"], hs.table["op"], hs.table["rhs"]), hs.table["se"]))
+    published = {("visual", "=~", "x2"): 0.100, ("visual", "=~", "x3"): 0.109, ("textual", "=~", "x5"): 0.065,
+                 ("textual", "=~", "x6"): 0.055, ("speed", "=~", "x8"): 0.165, ("speed", "=~", "x9"): 0.151,
+                 ("visual", "~~", "textual"): 0.074, ("visual", "~~", "speed"): 0.056,
+                 ("textual", "~~", "speed"): 0.049}
+    for key, value in published.items():
+        assert se[key] == pytest.approx(value, abs=1e-3), key
+    assert math.isnan(se[("visual", "=~", "x1")])  # fixed to 1
+
+
+def test_estimates_and_fit_equal_semopys_inspect_and_calc_stats(hs):
+    import semopy
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = hs.model.inspect(std_est=True)
+        stats = semopy.calc_stats(hs.model).loc["Value"]
+    ref = ref[ref["Std. Err"] != "-"]
+    est = {key: row for key, (_, row) in zip(zip(hs.table["lhs"], hs.table["op"], hs.table["rhs"]), hs.table.iterrows())}
+    for _, row in ref.iterrows():
+        a, op, b = row["lval"], row["op"], row["rval"]
+        key = next(k for k in [(b, "=~", a), (a, op, b), (b, op, a)] if k in est)
+        got = est[key]
+        assert got["estimate"] == pytest.approx(float(row["Estimate"]), rel=1e-12)
+        assert got["std_estimate"] == pytest.approx(float(row["Est. Std"]), rel=1e-9)
+        assert got["se"] == pytest.approx(float(row["Std. Err"]), rel=1e-8)
+        assert got["statistic"] == pytest.approx(float(row["z-value"]), rel=1e-8)
+    assert len(ref) == hs.table["se"].notna().sum() == hs.fit["npar"]
+    # the closed-form baseline χ² equals semopy's fitted baseline model
+    assert hs.fit["baseline_chi2"] == pytest.approx(float(stats["chi2 Baseline"]), rel=1e-6)
+    assert hs.fit["baseline_df"] == int(stats["DoF Baseline"])
+    assert hs.fit["chi2"] == pytest.approx(float(stats["chi2"]), rel=1e-12)
+    assert hs.fit["cfi"] == pytest.approx(float(stats["CFI"]), rel=1e-6)
+
+
+def test_baseline_with_an_observed_exogenous_variable_equals_semopys(hs_data):
+    import semopy
+
+    res = ms.sem(hs_data, "visual =~ x1 + x2 + x3\nx4 ~ visual + x5")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        stats = semopy.calc_stats(res.model).loc["Value"]
+    assert res.fit["baseline_df"] == int(stats["DoF Baseline"])
+    assert res.fit["baseline_chi2"] == pytest.approx(float(stats["chi2 Baseline"]), rel=1e-6)
+
+
+def test_rmsea_interval_equals_root_finding_on_the_noncentral_chi2():
+    from crm_lab.stats import _ncx2_bound
+
+    for chi2, df, n in [(85.306, 24, 301), (10.0, 24, 301), (30.0, 24, 500), (400.0, 3, 100)]:
+        lo, hi = ms._rmsea_interval(chi2, df, n)
+        assert lo == pytest.approx(math.sqrt(_ncx2_bound(chi2, df, 0.95) / (df * n)), abs=1e-7)
+        assert hi == pytest.approx(math.sqrt(_ncx2_bound(chi2, df, 0.05) / (df * n)), abs=1e-7)
+
+
+def test_sem_result_follows_the_result_protocol(hs):
+    import json
+
+    from crm_lab.results import TABLE_COLUMNS
+
+    assert tuple(hs.table.columns[:7]) == TABLE_COLUMNS
+    assert list(hs.table.columns[7:]) == ["lhs", "op", "rhs", "std_estimate"]
+    assert hs.table.index.name == "parameter" and "visual =~ x2" in hs.table.index
+    row = hs.table.loc["visual =~ x2"]
+    z = sps.norm.ppf(0.975)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((row["estimate"] - z * row["se"], row["estimate"] + z * row["se"]))
+    assert row["p_value"] == pytest.approx(2 * sps.norm.sf(abs(row["statistic"])))
+    assert math.isnan(row["df"])
+    assert {"n", "confidence", "method", "citation"} <= set(hs.meta) and hs.meta["n"] == hs.n == 301
+    assert hs.model_text == HS
+    assert list(hs.estimates.columns) == list(ms.ESTIMATE_COLUMNS)
+    out = json.loads(json.dumps(hs.to_dict()))
+    assert out["fit"]["df"] == 24 and len(out["table"]) == 24 and out["validity"][0]["factor"] == "visual"
+    text = hs.summary()
+    assert hs.report() in text and "Hu & Bentler" in text
+    assert "<table" in hs._repr_html_()
+
+
+def test_reliability_follows_the_result_protocol(hs_data):
+    import json
+
+    rel = ms.reliability(hs_data[["x4", "x5", "x6"]], confidence=0.9, name="textual")
+    assert list(rel.table.index) == ["alpha", "omega"] and rel.table.index.name == "coefficient"
+    assert rel.table.loc["alpha", ["ci_low", "ci_high"]].tolist() == pytest.approx(list(rel.alpha_ci))
+    assert rel.meta["confidence"] == 0.9 and rel.meta["k"] == 3 and rel.meta["n"] == 301
+    assert rel.meta["citation"].startswith("Cronbach")
+    out = json.loads(json.dumps(rel.to_dict()))
+    assert out["table"][0]["coefficient"] == "alpha" and len(out["items"]) == 3
+    assert rel.report(2) in rel.summary(2)
+    with pytest.raises(ms.MeasurementError, match="'confidence' must be > 0 and < 1"):
+        ms.reliability(hs_data[["x4", "x5", "x6"]], confidence=95)
+
+
+def test_compare_models_equals_lavaan(hs_data):
+    orth = HS + "\nvisual ~~ 0*textual\nvisual ~~ 0*speed\ntextual ~~ 0*speed"
+    out = ms.compare_models(hs_data, {"one": "g =~ x1 + x2 + x3 + x4 + x5 + x6 + x7 + x8 + x9",
+                                      "orthogonal": orth, "three": HS}, pairs=[("orthogonal", "three"), ("one", "three")])
+    assert out.fits.loc["one", "chi2"] == pytest.approx(312.264, abs=5e-4)
+    assert out.fits.loc["orthogonal", "chi2"] == pytest.approx(153.527, abs=5e-4)
+    assert out.table.loc["orthogonal vs three", "statistic"] == pytest.approx(68.221, abs=1e-3)
+    assert out.table.loc["orthogonal vs three", "df"] == 3
+    assert out.models["three"].fit["chi2"] == pytest.approx(85.306, abs=5e-4)
+    assert out.meta["n"] == 301
+
+
+def test_clean_and_messy_items_give_the_same_frame(hs_data):
+    messy = hs_data[["x1", "x2", "x3"]].astype(object)
+    clean = ms._items(hs_data, ["x1", "x2", "x3"], what="t")
+    pd.testing.assert_frame_equal(ms._items(messy, ["x1", "x2", "x3"], what="t"), clean)
+    assert ms._clean_floats(hs_data, ["x1", "nope"]) is None
+    assert ms._clean_floats(hs_data.assign(x1=hs_data["x1"] > 4), ["x1"]) is None
+
+
+def test_sem_accepts_a_path_model_of_observed_variables(hs_data):
+    import statsmodels.formula.api as smf
+
+    res = ms.sem(hs_data, "x4 ~ x1 + x2")
+    ols = smf.ols("x4 ~ x1 + x2", hs_data).fit()  # a saturated path model: ML = OLS (Bollen 1989, ch. 4)
+    paths = res.paths.set_index("rhs")["estimate"]
+    assert paths["x1"] == pytest.approx(ols.params["x1"], abs=1e-3)
+    assert paths["x2"] == pytest.approx(ols.params["x2"], abs=1e-3)
+    assert res.validity.empty and res.factor_correlations.empty and res.fit["chi2"] == pytest.approx(0, abs=1e-3)
+    with pytest.raises(ms.MeasurementError, match="defines no factor"):
+        ms.cfa(hs_data, "x4 ~ x1 + x2")

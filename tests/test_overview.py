@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from crm_lab import overview
+from crm_lab._checks import CrmLabError
 from crm_lab.results import save_results
 
 
@@ -33,20 +34,32 @@ def test_return_rates_by_group_and_missing_group():
     r = overview.return_rates(_panel(), by=by)
     got = {(e, g): (n, k) for e, g, n, k in r[["edition", "group", "n", "returned"]].itertuples(index=False)}
     assert got == {(1, "x"): (1, 1), (1, "y"): (1, 0), (2, "x"): (2, 1)}
-    with pytest.raises(ValueError, match="no group for 1 exhibitors"):
+    with pytest.raises(overview.OverviewError, match="no group for 1 exhibitors"):
         overview.return_rates(_panel(), by=by.drop("c"))
 
 
 def test_return_rates_needs_its_columns():
-    with pytest.raises(ValueError, match=r"lacks the columns \['participated'\]"):
+    with pytest.raises(overview.OverviewError, match=r"participation: no column 'participated'; the data has: "):
         overview.return_rates(_panel().drop(columns="participated"))
+    with pytest.raises(CrmLabError, match="must be a pandas DataFrame"):
+        overview.return_rates([1, 2])
 
 
 def test_market_structure_flags_unknown_sectors():
     ex = pd.DataFrame({"exhibitor_id": ["a", "b"], "sector": ["s1", "zz"]})
     sectors = pd.DataFrame({"sector": ["s1"], "market_structure": ["monopoly"]})
-    with pytest.raises(ValueError, match=r"not in the sectors table: \['b'\]"):
+    with pytest.raises(overview.OverviewError, match=r"not in the sectors table: \['b'\]"):
         overview.market_structure(ex, sectors)
+    with pytest.raises(overview.OverviewError, match=r"sectors: no column 'market_structure' \(did you mean"):
+        overview.market_structure(ex, sectors.rename(columns={"market_structure": "market_structur"}))
+
+
+def test_bad_arguments_raise_the_shared_error():
+    assert issubclass(overview.OverviewError, CrmLabError) and issubclass(overview.OverviewError, ValueError)
+    with pytest.raises(overview.OverviewError, match="'n_exhibitors' must be an integer >= 1000"):
+        overview.planted_return_gap(None, n_exhibitors=10)
+    with pytest.raises(overview.OverviewError, match="unknown table"):
+        overview.table_overview({"nope": pd.DataFrame()})
 
 
 def test_theory_map_lists_every_notebook_once(tmp_path):
@@ -62,8 +75,11 @@ def test_save_results_plain_json(tmp_path):
     assert json.loads(path.read_text()) == {"a": [2, None], "b": 0.25, "ok": True}
     assert path.read_text().index('"a"') < path.read_text().index('"b"')
     assert save_results({"a": 1}, "") is None
-    with pytest.raises(TypeError, match="DataFrame"):
-        save_results({"a": pd.DataFrame()}, tmp_path)
+    # a table becomes a list of records (index included); anything else that is not plain raises
+    path = save_results({"t": pd.DataFrame({"x": [1.5]}, index=pd.Index(["a"], name="k"))}, tmp_path / "y")
+    assert json.loads(path.read_text()) == {"t": [{"k": "a", "x": 1.5}]}
+    with pytest.raises(TypeError, match="object"):
+        save_results({"a": object()}, tmp_path)
 
 
 def test_next_edition_returns_by_hand():

@@ -17,6 +17,7 @@ import pytest  # noqa: E402
 from matplotlib.container import ErrorbarContainer  # noqa: E402
 
 from crm_lab import plots  # noqa: E402
+from crm_lab._checks import CrmLabError  # noqa: E402
 from crm_lab.plots import plot_counts, plot_effect, plot_proportions, set_theme  # noqa: E402
 from crm_lab.stats import proportion_ci, two_proportions, welch_t  # noqa: E402
 
@@ -115,27 +116,29 @@ def test_plot_proportions_accepts_bool_and_keeps_input(ax, returns):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"y": "nope"}, r"missing column\(s\) y='nope'; the data has: edition, market, returned"),
-        ({"hue": "nope"}, r"missing column\(s\) hue='nope'"),
+        ({"y": "nope"}, r"plot_proportions: no column y='nope'; the data has: edition, market, returned"),
+        ({"hue": "nope"}, r"no column hue='nope'"),
+        ({"hue": "markt"}, r"no column hue='markt' \(did you mean 'market'\?\)"),
         ({"y": "market"}, "must hold 0/1 or True/False"),
         ({"confidence": 95}, "'confidence' must be > 0 and < 1"),
     ],
 )
 def test_plot_proportions_bad_input(ax, returns, change, message):
     options = {"x": "edition", "y": "returned", **change}
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(plots.PlotError, match=message):
         plot_proportions(returns, ax=ax, **options)
 
 
 def test_plot_proportions_missing_values(ax, returns):
     data = returns.astype({"returned": float})
     data.loc[0, "returned"] = np.nan
-    with pytest.raises(ValueError, match="has 1 missing values"):
+    with pytest.raises(plots.PlotError, match="has 1 missing values"):
         plot_proportions(data, x="edition", y="returned", ax=ax)
 
 
 def test_plot_proportions_needs_dataframe(ax):
-    with pytest.raises(TypeError, match="must be a pandas DataFrame"):
+    # the shared check: a CrmLabError (a ValueError), as every bad table in crm_lab
+    with pytest.raises(CrmLabError, match="must be a pandas DataFrame"):
         plot_proportions({"a": [1]}, x="a", y="a", ax=ax)
 
 
@@ -183,7 +186,7 @@ def test_plot_effect_sequence_with_duplicate_effects(ax):
 
 def test_plot_effect_bad_input(ax):
     r = two_proportions(5, 10, 3, 10)
-    with pytest.raises(ValueError, match=r"one value per result \(2\) \(got 3\)"):
+    with pytest.raises(plots.PlotError, match=r"one value per result \(2\) \(got 3\)"):
         plot_effect([r, r], truth=[0.1, 0.2, 0.3], ax=ax)
     with pytest.raises(TypeError, match="every item must be a TestResult"):
         plot_effect([r, 0.3], ax=ax)
@@ -207,7 +210,7 @@ def test_plot_counts_with_hue(ax, returns):
 
 
 def test_plot_counts_missing_column(ax, returns):
-    with pytest.raises(ValueError, match=r"missing column\(s\) x='sector'"):
+    with pytest.raises(plots.PlotError, match=r"plot_counts: no column x='sector'"):
         plot_counts(returns, x="sector", ax=ax)
 
 
