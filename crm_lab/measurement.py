@@ -228,22 +228,6 @@ def _scales(model_or_scales: str | Mapping[str, Sequence[str]]) -> dict[str, lis
 # --------------------------------------------------------------------------
 # Data checks: the shared ones, plus what measurement theory adds
 # --------------------------------------------------------------------------
-def _clean_floats(data: Any, columns: list[str]) -> pd.DataFrame | None:
-    """*columns* as floats when there is nothing to report (numeric dtypes, every value finite), else None.
-
-    A shortcut around :func:`crm_lab._checks.numeric_columns` for the usual
-    clean item table (0.2 ms instead of 1.8 ms for 9 items: a tenth of a
-    CFA); any other input goes through the shared check and its messages.
-    """
-    if not isinstance(data, pd.DataFrame) or not data.columns.is_unique or not set(columns) <= set(data.columns):
-        return None
-    sub = data[columns]
-    if not all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in sub.dtypes):
-        return None
-    x = sub.to_numpy(dtype=float)
-    return pd.DataFrame(x, index=data.index, columns=columns) if np.isfinite(x).all() else None
-
-
 def _items(data: Any, columns: Sequence[str], *, what: str) -> pd.DataFrame:
     """The named columns as floats, listwise complete (dropped rows counted in a warning).
 
@@ -252,9 +236,7 @@ def _items(data: Any, columns: Sequence[str], *, what: str) -> pd.DataFrame:
     than one per variable) and for items that vary.
     """
     columns = list(columns)
-    frame = _clean_floats(data, columns)
-    if frame is None:
-        frame = numeric_columns(data, columns, what=what, missing="drop", min_rows=0, error=MeasurementError)
+    frame = numeric_columns(data, columns, what=what, missing="drop", min_rows=0, error=MeasurementError)
     need = max(MIN_CASES, len(columns) + 1)
     if len(frame) < need:
         raise MeasurementError(
@@ -764,18 +746,9 @@ def _fit(data: pd.DataFrame, model: str, *, what: str, kind: str) -> SEMResult:
 
 
 def _rmsea_interval(chi2: float, df: int, n: int, confidence: float = 0.90) -> tuple[float, float]:
-    """Steiger's (1990) interval: the noncentralities λ with P(χ²(df, λ) ≤ χ²) = 1 − tail and tail.
-
-    ``scipy.special.chndtrinc`` inverts the noncentral χ² cdf in λ directly
-    (the same λ as root-finding on ``ncx2.cdf``, 100× faster); λ = 0 when
-    even the central χ² cdf is below the target.
-    """
+    """Steiger's (1990) interval: the noncentralities λ with P(χ²(df, λ) ≤ χ²) = 1 − tail and tail."""
     tail = (1 - confidence) / 2
-    bounds = []
-    for target in (1 - tail, tail):
-        lam = float(special.chndtrinc(chi2, df, target)) if special.chdtr(df, chi2) > target else 0.0
-        bounds.append(math.sqrt(max(lam, 0.0) / (df * n)))
-    return bounds[0], bounds[1]
+    return tuple(math.sqrt(_ncx2_bound(chi2, df, target) / (df * n)) for target in (1 - tail, tail))
 
 
 def _fit_indices(m: Any, sigma: np.ndarray, n_free: int) -> dict:

@@ -215,15 +215,15 @@ def simulate_moderation(
     rel = _check_reliability(reliability)
     psi = _residual_variance(b_x, b_m, b_xm, r)
     rng = np.random.default_rng(rng)
-    z = rng.standard_normal((5, reps, n))
+    noisy = [j for j in range(3) if rel[j] < 1]  # a perfectly measured score needs no error draw
+    z = rng.standard_normal((3 + len(noisy), reps, n))
     xi = z[0]
     om = r * z[0] + math.sqrt(1 - r**2) * z[1]
     eta = b_x * xi + b_m * om + b_xm * xi * om + math.sqrt(psi) * z[2]
-    e = rng.standard_normal((3, reps, n))
-    x = math.sqrt(rel[0]) * xi + math.sqrt(1 - rel[0]) * e[0]
-    w = math.sqrt(rel[1]) * om + math.sqrt(1 - rel[1]) * e[1]
-    y = math.sqrt(rel[2]) * eta + math.sqrt(1 - rel[2]) * e[2]
-    return x, w, y
+    observed = [xi, om, eta]
+    for k, j in enumerate(noisy):
+        observed[j] = math.sqrt(rel[j]) * observed[j] + math.sqrt(1 - rel[j]) * z[3 + k]
+    return observed[0], observed[1], observed[2]
 
 
 def _design(x: np.ndarray, w: np.ndarray) -> np.ndarray:

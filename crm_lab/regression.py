@@ -73,6 +73,7 @@ from ._checks import (
     check_confidence,
     check_integer,
     numeric_columns,
+    raise_problems,
 )
 from .resampling import bootstrap, ols_jackknife
 from .results import Result, coef_table, tidy_table
@@ -464,7 +465,9 @@ def moderation(
     """
     func = "moderation"
     confidence = check_confidence(confidence, error=RegressionError)
-    check_choice(family, "family", ("ols", "logit"), error=RegressionError)
+    problems: list[str] = []
+    check_choice(family, "family", ("ols", "logit"), error=RegressionError, problems=problems)
+    raise_problems(problems, what=func, error=RegressionError)
     covariates = list(covariates)
     names = [y, x, moderator, *covariates]
     bad_names = [n for n in names if not (isinstance(n, str) and n.isidentifier())]

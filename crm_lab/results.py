@@ -22,6 +22,7 @@ This follows lifelines' ``StatisticalResult`` and statsmodels' ``Summary``
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import math
@@ -67,6 +68,9 @@ def plain(value):
         return plain(value.to_dict())
     if hasattr(value, "to_dict") and callable(value.to_dict):
         return plain(value.to_dict())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        # a dataclass without to_dict: its shown fields (a fitted model has repr=False)
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.repr}
     raise TypeError(f"results must be numbers, text, lists or dicts; got {type(value).__name__} ({value!r:.60})")
 
 

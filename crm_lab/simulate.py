@@ -20,10 +20,8 @@ import pandas as pd
 from scipy.special import expit
 
 from .schema import (
-    KANO_CATEGORIES,
-    SWITCHING_TYPES,
-    TRUST_FACETS,
     KANO_ATTRIBUTES,
+    KANO_CATEGORIES,
     KANO_SEGMENTS,
     REGIONS,
     SATISFACTION_ATTRIBUTES,
@@ -33,7 +31,9 @@ from .schema import (
     SIZE_CLASSES,
     STAGE_CODES,
     STAGES,
+    SWITCHING_TYPES,
     TABLES,
+    TRUST_FACETS,
 )
 
 __all__ = ["MarketParams", "Market", "Truth", "LATENTS", "simulate_market"]
@@ -339,7 +339,7 @@ class Truth:
         return out
 
     @classmethod
-    def from_files(cls, folder: str | Path) -> "Truth":
+    def from_files(cls, folder: str | Path) -> Truth:
         """Read the truth written by :meth:`to_files`."""
         folder = Path(folder)
         meta = json.loads((folder / "truth.json").read_text(encoding="utf-8"))

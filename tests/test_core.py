@@ -66,7 +66,7 @@ def test_missing_columns_are_all_named_with_the_role_and_a_suggestion():
 
 
 def test_not_a_frame_is_a_clear_error():
-    with pytest.raises(CrmLabError, match="survey must be a pandas DataFrame \\(got list\\)"):
+    with pytest.raises(CrmLabError, match="survey: 'data' must be a pandas DataFrame \\(got list\\)"):
         _checks.check_columns([1, 2], ["a"], what="survey")
 
 
@@ -94,6 +94,15 @@ def test_missing_value_policies():
     with pytest.raises(CrmLabError, match="'missing' must be one of"):
         _checks.numeric_columns(df, ["a"], missing="ignore")
     assert df["a"].isna().sum() == 1  # the input is never modified
+
+
+def test_the_fast_path_for_clean_tables_gives_what_the_full_check_gives():
+    rng = np.random.default_rng(0)
+    clean = pd.DataFrame(rng.integers(1, 8, size=(50, 3)), columns=list("abc"), index=range(100, 150))
+    fast = _checks.numeric_columns(clean, ["c", "a"])
+    slow = _checks.numeric_columns(clean.astype(object), ["c", "a"])
+    pd.testing.assert_frame_equal(fast, slow)
+    assert list(fast.columns) == ["c", "a"] and fast.index.equals(clean.index)
 
 
 def test_numeric_values_accepts_lists_arrays_and_series():

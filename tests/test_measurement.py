@@ -429,8 +429,8 @@ def test_clean_and_messy_items_give_the_same_frame(hs_data):
     messy = hs_data[["x1", "x2", "x3"]].astype(object)
     clean = ms._items(hs_data, ["x1", "x2", "x3"], what="t")
     pd.testing.assert_frame_equal(ms._items(messy, ["x1", "x2", "x3"], what="t"), clean)
-    assert ms._clean_floats(hs_data, ["x1", "nope"]) is None
-    assert ms._clean_floats(hs_data.assign(x1=hs_data["x1"] > 4), ["x1"]) is None
+    with pytest.raises(ms.MeasurementError, match="must be numeric \\(got dtype bool\\)"):
+        ms._items(hs_data.assign(x1=hs_data["x1"] > 4), ["x1", "x2"], what="t")
 
 
 def test_sem_accepts_a_path_model_of_observed_variables(hs_data):

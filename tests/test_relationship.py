@@ -160,8 +160,6 @@ def test_mediation_bad_input_names_the_problem():
 
 
 # ---------------------------------------------------------------- SEM paths
-@pytest.mark.xfail(raises=ms.MeasurementError, strict=False,
-                   reason="measurement.sem needs a factor (parse_model): pure path models not accepted yet")
 def test_sem_of_an_observed_path_model_equals_ols():
     """A saturated recursive path model: ML estimates are the OLS coefficients (Bollen 1989, ch. 4)."""
     df = _mediation_data(seed=3)

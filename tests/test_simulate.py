@@ -26,7 +26,7 @@ from statsmodels.tools.tools import add_constant
 from crm_lab import kano as kano_mod
 from crm_lab.datasets import load_all, write_tables
 from crm_lab.schema import KANO_SEGMENTS, REGIONS, STAGES, TABLES
-from crm_lab.simulate import LATENTS, MarketParams, Truth, _KANO_PAIRS, simulate_market
+from crm_lab.simulate import _KANO_PAIRS, LATENTS, MarketParams, Truth, simulate_market
 
 SMALL = dict(n_visitors=400)
 Z = 4.0  # tolerance in standard errors
