@@ -81,6 +81,7 @@ from .stats import TestResult
 
 __all__ = [
     "DominanceResult",
+    "IndirectEffect",
     "JohnsonNeyman",
     "MediationResult",
     "ModerationResult",
@@ -815,8 +816,41 @@ def dominance(
 # --------------------------------------------------------------------------
 # Mediation with a vectorised bootstrap
 # --------------------------------------------------------------------------
+class IndirectEffect(Result):
+    """Mixin of results whose ``table`` has the rows ``a``, ``b`` and ``indirect`` (a·b).
+
+    Gives :attr:`indirect` and :attr:`test`, the indirect effect as a
+    :class:`crm_lab.stats.TestResult` (its bootstrap SE and interval, Sobel's
+    z as the statistic); the other rows' estimates and the meta keys named in
+    ``_test_meta`` go to its ``extra``.  Used by :class:`MediationResult` and
+    :class:`crm_lab.relationship.IndirectResult`.
+    """
+
+    _test_name = "Mediation"
+    _effect = "indirect effect a·b"
+    _test_meta: tuple[str, ...] = ()
+
+    @property
+    def indirect(self) -> float:
+        return float(self.table.loc["indirect", "estimate"])
+
+    @property
+    def test(self) -> TestResult:
+        """The indirect effect as a :class:`crm_lab.stats.TestResult` (bootstrap CI, Sobel z)."""
+        row, m = self.table.loc["indirect"], self.meta
+        extra = {name: float(self.table.loc[name, "estimate"]) for name in self.table.index if name != "indirect"}
+        extra.update({key: m[key] for key in self._test_meta})
+        return TestResult(
+            test=f"{self._test_name} of {m['x']} -> {m['y']} by {m['m']}",
+            statistic=float(row["statistic"]), df=None, p_value=float(row["p_value"]), effect=self._effect,
+            estimate=float(row["estimate"]), ci_low=float(row["ci_low"]), ci_high=float(row["ci_high"]),
+            se=float(row["se"]), n=int(m["n"]), confidence=float(m["confidence"]), method=m["method"],
+            citation=m["citation"], extra=extra, statistic_name="z",
+        )
+
+
 @dataclass(frozen=True)
-class MediationResult(Result):
+class MediationResult(IndirectEffect):
     """The mediation of *x* -> *y* by *m*: paths, indirect effect and its bootstrap.
 
     Attributes
@@ -846,33 +880,7 @@ class MediationResult(Result):
     def title(self) -> str:
         return f"Mediation: {self.meta['x']} -> {self.meta['m']} -> {self.meta['y']}"
 
-    @property
-    def indirect(self) -> float:
-        return float(self.table.loc["indirect", "estimate"])
-
-    @property
-    def test(self) -> TestResult:
-        """The indirect effect as a :class:`crm_lab.stats.TestResult` (bootstrap CI, Sobel z)."""
-        row = self.table.loc["indirect"]
-        return TestResult(
-            test=f"Mediation of {self.meta['x']} -> {self.meta['y']} by {self.meta['m']}",
-            statistic=float(row["statistic"]),
-            df=None,
-            p_value=float(row["p_value"]),
-            effect="indirect effect a·b",
-            estimate=float(row["estimate"]),
-            ci_low=float(row["ci_low"]),
-            ci_high=float(row["ci_high"]),
-            se=float(row["se"]),
-            n=int(self.meta["n"]),
-            confidence=float(self.meta["confidence"]),
-            method=self.meta["method"],
-            citation=self.meta["citation"],
-            extra={"a": self.table.loc["a", "estimate"], "b": self.table.loc["b", "estimate"],
-                   "direct": self.table.loc["direct", "estimate"], "total": self.table.loc["total", "estimate"],
-                   "proportion_mediated": self.meta["proportion_mediated"]},
-            statistic_name="z",
-        )
+    _test_meta = ("proportion_mediated",)
 
     def _summary_lines(self, decimals: int) -> list[str]:
         cov = ", ".join(self.meta["covariates"]) or "none"

@@ -68,11 +68,11 @@ from . import schema
 from . import simulate as _simulate
 from ._checks import CrmLabError, check_columns, check_confidence, check_integer, check_number, numeric_columns
 from .power import power_by_simulation
-from .regression import _weighted_coef
+from .regression import IndirectEffect, _weighted_coef
 from .resampling import bootstrap, draw_indices, percentile_interval
 from .results import Result, coef_table, tidy_table
 from .schema import SCALES
-from .stats import TestResult, proportion_ci
+from .stats import proportion_ci
 
 __all__ = [
     "TRUST_FACETS",
@@ -557,7 +557,7 @@ _INDIRECT_CITATION = ("Preacher, K. J., & Hayes, A. F. (2008). Asymptotic and re
 
 
 @dataclass(frozen=True)
-class IndirectResult(Result):
+class IndirectResult(IndirectEffect):
     """The standardised latent indirect effect of *x* on *y* through *m* (see :func:`sem_indirect`).
 
     Attributes
@@ -587,25 +587,9 @@ class IndirectResult(Result):
     def title(self) -> str:
         return f"Latent indirect effect (standardised): {self.meta['x']} -> {self.meta['m']} -> {self.meta['y']}"
 
-    @property
-    def indirect(self) -> float:
-        return float(self.table.loc["indirect", "estimate"])
-
-    @property
-    def test(self) -> TestResult:
-        """The indirect effect as a :class:`crm_lab.stats.TestResult` (bootstrap CI, Sobel z)."""
-        row = self.table.loc["indirect"]
-        return TestResult(
-            test=f"Latent mediation of {self.meta['x']} -> {self.meta['y']} by {self.meta['m']}",
-            statistic=float(row["statistic"]), df=None, p_value=float(row["p_value"]),
-            effect="standardised indirect effect a·b", estimate=float(row["estimate"]),
-            ci_low=float(row["ci_low"]), ci_high=float(row["ci_high"]), se=float(row["se"]),
-            n=int(self.meta["n"]), confidence=float(self.meta["confidence"]), method=self.meta["method"],
-            citation=self.meta["citation"],
-            extra={"a": self.table.loc["a", "estimate"], "b": self.table.loc["b", "estimate"],
-                   "n_boot": self.meta["n_boot"], "n_failed": self.meta["n_failed"]},
-            statistic_name="z",
-        )
+    _test_name = "Latent mediation"
+    _effect = "standardised indirect effect a·b"
+    _test_meta = ("n_boot", "n_failed")
 
     def _summary_lines(self, decimals: int) -> list[str]:
         lo, hi = self.meta["sobel_ci"]
