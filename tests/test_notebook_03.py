@@ -1,5 +1,6 @@
 """Notebook 03 (relationship quality) as a researcher runs it: other seed, a user's data folder, bad parameters."""
 
+import nbformat
 import pytest
 from userdata import mtimes
 
@@ -9,6 +10,20 @@ pytestmark = pytest.mark.notebook
 
 NAME = "03_relationship_quality"
 SMALL = {"n_boot": 200, "n_boot_sem": 20, "n_sims": 2, "sim_exhibitors": 1000, "power_sims": 10}
+EXERCISES = ["03.1", "03.2", "03.3", "03.4", "03.5", "03.6", "03.7"]
+
+
+def assert_exercises_correct(result):
+    """Every exercise check in the executed notebook shows "✓ Correct" (the solutions stay right on this data)."""
+    nb = nbformat.read(result.output, as_version=4)
+    shown = {}
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.source.startswith("ex.check("):
+            eid = cell.source.split('"')[1]
+            shown[eid] = "".join(o.get("data", {}).get("text/plain", "") for o in cell.outputs)
+    assert sorted(shown) == EXERCISES
+    wrong = {k: v for k, v in shown.items() if not v.startswith("✓ Correct")}
+    assert not wrong, wrong
 
 
 def test_relationship_quality_on_a_users_data_with_another_seed(run_nb, user_data, tmp_path):
@@ -26,6 +41,16 @@ def test_relationship_quality_on_a_users_data_with_another_seed(run_nb, user_dat
     assert [row["n"] for row in res["power"]] == [40, 80, 120, 160, 240]
     assert set(res["reliability"]) == {"benevolence", "integrity", "ability", "satisfaction", "commitment", "conative"}
     assert mtimes(user) == before, "the user's folder was written to"
+    assert_exercises_correct(result)
+
+
+def test_relationship_quality_on_a_smaller_survey(run_nb, tmp_path, sample_tables):
+    # exercise 03.8's rerun: a random half of the sample's respondents, another seed; the truth is kept
+    result = run_nb(NAME, tmp_path / "half", seed=5, survey_share=0.5, **SMALL)
+    res = result.results
+    assert res["n_respondents"] == round(0.5 * len(sample_tables["survey"]))
+    assert res["planted_indirect"] is not None
+    assert_exercises_correct(result)
 
 
 def test_a_bad_parameter_stops_with_one_clear_line(run_nb):
