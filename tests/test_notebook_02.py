@@ -3,6 +3,7 @@
 (nbval checks the committed notebook with its default parameters.)
 """
 
+import nbformat
 import pytest
 from userdata import mtimes
 
@@ -11,6 +12,16 @@ from crm_lab import runner
 pytestmark = pytest.mark.notebook
 
 NOTEBOOK = "02_kano_model"
+
+
+def exercise_checks(executed):
+    """The text output of each exercise check cell (``ex.check("02.k", ...)``) of an executed notebook, by cell."""
+    nb = nbformat.read(executed, as_version=4)
+    return {
+        cell.source.strip(): "".join(o.get("data", {}).get("text/plain", "") + o.get("text", "") for o in cell.outputs)
+        for cell in nb.cells
+        if cell.cell_type == "code" and cell.source.strip().startswith("ex.check(")
+    }
 
 
 def test_kano_notebook_on_a_users_folder_with_another_segment_edition_and_seed(run_nb, user_data, tmp_path):
@@ -31,6 +42,9 @@ def test_kano_notebook_on_a_users_folder_with_another_segment_edition_and_seed(r
     assert all(-1 <= w <= 0 for w in res["worse"].values())
     assert 0 <= res["fong_false_clear_rate"] <= 1
     assert mtimes(user) == before, "the user's folder was written to"
+    checks = exercise_checks(result.output)  # the instructor's solutions stay right on a user's data
+    assert len(checks) == 6
+    assert all(text.startswith("✓ Correct") for text in checks.values()), checks
 
 
 def test_an_unknown_segment_stops_with_one_clear_line(run_nb):

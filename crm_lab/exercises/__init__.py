@@ -52,6 +52,7 @@ __all__ = [
     "Feedback",
     "Mistake",
     "Workbook",
+    "agree",
     "exercise",
     "registry",
     "workbook",
@@ -309,10 +310,18 @@ class Workbook:
         return value.value if isinstance(value, Expected) else value
 
     def mistakes(self, exercise_id: str) -> list[Mistake]:
-        """The data-dependent wrong answers exercise *exercise_id* recognises (for tests)."""
+        """The data-dependent wrong answers exercise *exercise_id* recognises on this data (for tests).
+
+        A declared mistake that coincides, on this data, with the right
+        answer or with an earlier mistake is left out: the check can only
+        name one of them.
+        """
         ex = self.exercises[exercise_id]
         value = ex.solve(self.ctx) if ex.solve else None
-        return list(value.mistakes) if isinstance(value, Expected) else []
+        if not isinstance(value, Expected):
+            return []
+        judge = _JUDGES[ex.answer]
+        return [m for m in value.mistakes if (v := judge(ex, m.value, value)) is not True and v[0] == m.name]
 
 
 def workbook(notebook: str, *, tables: Mapping[str, pd.DataFrame] | None = None, params: Any = None,
@@ -330,7 +339,7 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
-def _agree(answer: float, expected: float, digits: int) -> bool:
+def agree(answer: float, expected: float, digits: int = 3) -> bool:
     """*answer* equals *expected* to *digits* significant digits (a correct rounding is accepted)."""
     if math.isnan(expected):
         return math.isnan(answer)
@@ -338,6 +347,9 @@ def _agree(answer: float, expected: float, digits: int) -> bool:
         return abs(answer) < 0.5 * 10.0 ** (-digits)
     step = 10.0 ** (math.floor(math.log10(abs(expected))) - digits + 1)
     return abs(answer - expected) <= 0.5 * step * (1 + 1e-9) + 1e-12
+
+
+_agree = agree  # the former private name (to be removed once no exercise module uses it)
 
 
 def _kind_of(value: Any) -> str:
@@ -371,18 +383,18 @@ def _judge_number(ex: Exercise, answer: Any, expected: Expected) -> Any:
     if value is None:
         return ("type", f"give one number (you gave {_kind_of(answer)}). {ex.hint}".strip())
     want = float(expected.value)
-    if _agree(value, want, ex.digits):
+    if agree(value, want, ex.digits):
         return True
     for m in expected.mistakes:
-        if _is_number(m.value) and _agree(value, float(m.value), ex.digits):
+        if _is_number(m.value) and agree(value, float(m.value), ex.digits):
             return (m.name, m.hint)
-    if want != 0 and _agree(value, want * 100, ex.digits):
+    if want != 0 and agree(value, want * 100, ex.digits):
         return ("percent", "that looks like a percentage; give the share as a number between 0 and 1.")
-    if want != 0 and _agree(value, want / 100, ex.digits):
+    if want != 0 and agree(value, want / 100, ex.digits):
         return ("fraction", "that looks like a share; this answer is asked on the percentage scale.")
-    if want != 0 and _agree(value, -want, ex.digits):
+    if want != 0 and agree(value, -want, ex.digits):
         return ("sign", "the size looks right but the sign does not: check which way round you subtracted.")
-    if ex.digits > 1 and _agree(value, want, 2) and not _agree(value, want, ex.digits):
+    if ex.digits > 1 and agree(value, want, 2) and not agree(value, want, ex.digits):
         return ("rounding", f"close, but not to {ex.digits} significant digits: round only at the end, "
                             f"and give at least {ex.digits} significant digits.")
     return ("wrong", ex.hint or "not this value; go through the steps again.")
@@ -464,15 +476,17 @@ def _judge_series(ex: Exercise, answer: Any, expected: Expected) -> Any:
                           f"as there (you gave {len(answer)} labels).")
     values = pd.to_numeric(pd.Series([answer[index[_norm(k)]] for k in want.index], index=want.index),
                            errors="coerce")
-    ok = np.array([_agree(float(a), float(e), ex.digits) for a, e in zip(values, want)])
+    ok = np.array([agree(float(a), float(e), ex.digits) for a, e in zip(values, want)])
     if ok.all():
         return True
     for m in expected.mistakes:
         alt = m.value.reindex(want.index)
-        if all(_agree(float(a), float(e), ex.digits) for a, e in zip(values, alt)):
+        if all(agree(float(a), float(e), ex.digits) for a, e in zip(values, alt)):
             return (m.name, m.hint)
-    if all(_agree(float(a), float(e) * 100, ex.digits) for a, e in zip(values, want) if e != 0):
+    if all(agree(float(a), float(e) * 100, ex.digits) for a, e in zip(values, want) if e != 0):
         return ("percent", "those look like percentages; give shares between 0 and 1.")
+    if all(agree(abs(float(a)), abs(float(e)), ex.digits) for a, e in zip(values, want)):
+        return ("sign", "the sizes look right but some signs do not: check which way round each value is defined.")
     return ("wrong", f"{int((~ok).sum())} of {len(ok)} values are not right yet. {ex.hint}".strip())
 
 
