@@ -14,6 +14,25 @@ from crm_lab import datasets, runner
 pytestmark = pytest.mark.notebook
 
 
+def exercise_checks(executed):
+    """The text each ``ex.check(...)`` cell of an executed notebook displayed, in order."""
+    nb = nbformat.read(executed, as_version=4)
+    return [
+        "".join(o.get("data", {}).get("text/plain", ""))
+        for c in nb.cells
+        if c.cell_type == "code" and c.source.startswith("ex.check(")
+        for o in c.outputs
+        if o.output_type in ("execute_result", "display_data")
+    ]
+
+
+def assert_every_check_correct(executed, count):
+    checks = exercise_checks(executed)
+    assert len(checks) == count, checks
+    wrong = [text for text in checks if not text.startswith("✓ Correct")]
+    assert not wrong, wrong
+
+
 def test_every_notebook_is_committed_executed_with_one_parameters_cell():
     for path in runner.list_notebooks():
         nb = nbformat.read(path, as_version=4)
@@ -35,6 +54,8 @@ def test_start_here_with_other_parameters(run_nb, tmp_path):
     assert res["planted_difference"] is not None and -0.2 < res["planted_difference"] < 0.3
     default = json.loads((tmp_path / "00_start_here" / "results.json").read_text())
     assert default == res
+    # the instructor's solutions stay right at another level and truth simulation
+    assert_every_check_correct(result.output, 6)
 
 
 def test_start_here_on_a_users_data_folder(run_nb, user_data, tmp_path):
@@ -47,6 +68,8 @@ def test_start_here_on_a_users_data_folder(run_nb, user_data, tmp_path):
     rates = market.tables["participation"]
     assert 0 < res["return_rate_competitive"] <= 1 and len(rates) > 0
     assert mtimes(user) == before, "the user's folder was written to"
+    # the instructor's solutions stay right on a user's data (no planted truth: 00.6 answers "d")
+    assert_every_check_correct(result.output, 6)
 
 
 def test_a_bad_parameter_value_stops_with_one_clear_line(run_nb):

@@ -171,6 +171,9 @@ class Exercise:
         when that letter is chosen and is wrong).
     digits : int
         Significant digits a number must agree to (default 3).
+    atol : float
+        Also accept a number within this absolute distance (for answers near
+        0, where significant digits are too strict), default 0.
     ignore_case : bool
         For labels and choices.
     """
@@ -187,11 +190,12 @@ class Exercise:
     wrong_choice: Mapping[str, str] = field(default_factory=dict)
     digits: int = 3
     unit: str = ""
+    atol: float = 0.0
 
 
 def exercise(id: str, *, kind: str, title: str, theory: str, answer: str = "number", hint: str = "",
              why: str = "", choices: Mapping[str, str] | None = None, wrong_choice: Mapping[str, str] | None = None,
-             digits: int = 3, unit: str = "") -> Callable:
+             digits: int = 3, unit: str = "", atol: float = 0.0) -> Callable:
     """Register the decorated function ``solve(ctx)`` as exercise *id*.
 
     Examples
@@ -218,7 +222,7 @@ def exercise(id: str, *, kind: str, title: str, theory: str, answer: str = "numb
         _REGISTRY[id] = Exercise(id=id, kind=kind, title=title, theory=theory, answer=answer,
                                  solve=None if kind == "open" else solve, hint=hint, why=why,
                                  choices=dict(choices or {}), wrong_choice=dict(wrong_choice or {}),
-                                 digits=digits, unit=unit)
+                                 digits=digits, unit=unit, atol=atol)
         return solve
 
     return register
@@ -383,7 +387,7 @@ def _judge_number(ex: Exercise, answer: Any, expected: Expected) -> Any:
     if value is None:
         return ("type", f"give one number (you gave {_kind_of(answer)}). {ex.hint}".strip())
     want = float(expected.value)
-    if agree(value, want, ex.digits):
+    if agree(value, want, ex.digits) or abs(value - want) <= ex.atol:
         return True
     for m in expected.mistakes:
         if _is_number(m.value) and agree(value, float(m.value), ex.digits):
