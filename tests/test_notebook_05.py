@@ -1,11 +1,24 @@
 """Notebook 05 (switching costs) as a researcher runs it: other seed, a user's data folder, small sizes; bad parameters."""
 
+import nbformat
 import pytest
 from userdata import mtimes
 
 from crm_lab import runner
 
 pytestmark = pytest.mark.notebook
+
+
+def check_outputs(executed):
+    """The text of every exercise check cell (``ex.check(...)``) of an executed notebook, by exercise id."""
+    nb = nbformat.read(executed, as_version=4)
+    out = {}
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.source.strip().startswith("ex.check("):
+            exercise_id = cell.source.split('"')[1]
+            out[exercise_id] = "".join(o.get("data", {}).get("text/plain", "") for o in cell.outputs
+                                       if o.get("output_type") in ("execute_result", "display_data"))
+    return out
 
 
 def test_switching_costs_on_a_users_data_with_another_seed(run_nb, user_data, tmp_path):
@@ -25,6 +38,9 @@ def test_switching_costs_on_a_users_data_with_another_seed(run_nb, user_data, tm
     assert set(res["dominance"]) == {"procedural", "financial", "relational"}
     assert res["seed"] == 9
     assert mtimes(user) == before, "the user's folder was written to"
+    checks = check_outputs(result.output)  # the solutions stay right on another seed, alpha and a user's data
+    assert sorted(checks) == ["05.1", "05.2", "05.3", "05.4", "05.5", "05.6"]
+    assert all(text.startswith("✓ Correct") for text in checks.values()), checks
 
 
 def test_a_bad_parameter_stops_with_one_clear_line(run_nb):
