@@ -285,6 +285,12 @@ class Workbook:
     def __repr__(self) -> str:
         return f"Workbook({self.notebook!r}: {len(self.exercises)} exercises)"
 
+    def update(self, **extra: Any) -> Workbook:
+        """Hand the exercises further inputs computed later in the notebook (never an answer); returns self."""
+        self.ctx.extra.update(extra)
+        self.ctx._cache.clear()
+        return self
+
     def check(self, exercise_id: str, answer: Any) -> Feedback:
         """Judge *answer* to exercise *exercise_id*; never raises for a wrong, mistyped or missing answer."""
         if exercise_id not in self.exercises:
