@@ -39,8 +39,12 @@ test-min:
 lint: $(STAMP)
 	$(BIN)/ruff check crm_lab tests benchmarks conftest.py setup.py
 
+# Student versions (solutions and outputs removed) in build/student, and the instructor
+# notebooks with nbgrader's cell metadata as an nbgrader course in build/nbgrader
+# (then: cd build/nbgrader && nbgrader generate_assignment crm-lab).
 student: $(STAMP)
 	$(BIN)/crm-lab student --output-dir build/student
+	$(BIN)/python -c "from crm_lab import teaching; teaching.make_nbgrader_sources('build/nbgrader')"
 
 clean:
 	rm -rf build .venv-min

@@ -1,14 +1,22 @@
-"""Teaching helpers: exercise checks with feedback, student versions, glossary.
+"""Teaching helpers: student versions, nbgrader metadata, glossary.
 
-* :func:`check` compares a student's answer with the value the notebook
-  computed from its data and returns a :class:`Feedback` that renders as a
-  green "✓ Correct" or a red "✗ Not yet …" with a hint.  A wrong answer never
-  raises (students keep going); an answer of the wrong *kind* (a DataFrame
-  where a number is expected, a misaligned Series) raises :class:`TypeError`
-  with a message that says what was expected.
+The exercise checks are in :mod:`crm_lab.exercises` (one line per exercise,
+``ex.check("02.1", answer_1)``, feedback that never shows the expected
+value); this module prepares the notebooks that hold them.
+
 * :func:`make_student_version` writes a copy of a notebook without its
-  solutions (cells tagged ``solution``, and text between ``### BEGIN
-  SOLUTION`` / ``### END SOLUTION``), outputs cleared.
+  solutions and outputs.  Solutions live only in the instructor notebooks,
+  after nbgrader's conventions: in cells tagged ``solution`` (code, or the
+  markdown rubric of an open exercise) or between the lines ``### BEGIN
+  SOLUTION`` and ``### END SOLUTION`` of any cell.  A code solution becomes
+  ``# YOUR CODE HERE`` plus ``answer_k = ...`` (so the student version runs
+  to the end and each check says "not answered yet"); a markdown solution
+  becomes ``YOUR ANSWER HERE``.  :func:`make_student_versions` does it for
+  the whole suite (``make student``).
+* :func:`nbgrader_metadata` adds nbgrader's cell metadata (solution cells,
+  locked check cells) so that an instructor who runs a course with nbgrader
+  can take the notebooks in unchanged; :func:`make_nbgrader_sources` writes
+  them into an nbgrader course folder.
 * :func:`glossary` returns the bilingual (English / Chinese) glossary kept in
   ``crm_lab/data/glossary.csv``.
 """
@@ -17,30 +25,26 @@ from __future__ import annotations
 
 import ast
 import copy
-import html
-import math
 import re
 import textwrap
-from collections.abc import Sequence
-from dataclasses import dataclass
 from importlib import resources
-from numbers import Real
 from pathlib import Path
-from typing import Any
 
 import nbformat
 import numpy as np
 import pandas as pd
 
 __all__ = [
-    "Feedback",
-    "check",
+    "exercise_ids",
     "glossary",
+    "make_nbgrader_sources",
     "make_student_version",
     "make_student_versions",
+    "nbgrader_metadata",
+    "solution_cells",
 ]
 
-#: Tag of a cell that is entirely a solution.
+#: Tag of a cell that is entirely a solution (code) or an instructor's rubric (markdown).
 SOLUTION_TAG = "solution"
 #: Tag added to the placeholder cell of a student version.
 STUDENT_TAG = "student"
@@ -50,306 +54,39 @@ PLACEHOLDER = "# YOUR CODE HERE"
 PLACEHOLDER_TEXT = "YOUR ANSWER HERE"
 #: Columns of ``glossary.csv``.
 GLOSSARY_COLUMNS = ("term", "zh", "definition", "topic")
+#: The version of nbgrader's cell-metadata schema written by :func:`nbgrader_metadata`.
+NBGRADER_SCHEMA_VERSION = 3
+#: nbgrader configuration that keeps nbgrader's student version runnable to the end
+#: (its default stub ``raise NotImplementedError()`` stops at the first exercise).
+NBGRADER_CONFIG = '''\
+# nbgrader configuration written by crm_lab.teaching.make_nbgrader_sources.
+c = get_config()  # noqa: F821 (provided by nbgrader)
+# crm-lab keeps "answer_k = ..." before each solution, so the released notebook
+# runs to the end and every check says "not answered yet"; no NotImplementedError.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+'''
 
 _BEGIN = re.compile(r"^(?P<indent>\s*)#+\s*BEGIN SOLUTION\s*$")
 _END = re.compile(r"^\s*#+\s*END SOLUTION\s*$")
-
-
-# --------------------------------------------------------------------------
-# Feedback
-# --------------------------------------------------------------------------
-@dataclass(frozen=True, repr=False)
-class Feedback:
-    """The outcome of one exercise check.
-
-    Attributes
-    ----------
-    name : str
-        What was checked (shown to the student).
-    correct : bool
-        Whether the answer matched.
-    answered : bool
-        False when the answer was still ``None`` or ``...``.
-    message : str
-        One sentence for the student (without the symbol).
-    hint : str or None
-        Shown after a wrong answer.
-    """
-
-    name: str
-    correct: bool
-    answered: bool
-    message: str
-    hint: str | None = None
-
-    @property
-    def symbol(self) -> str:
-        """✓, ✗, or … (not answered)."""
-        if self.correct:
-            return "✓"
-        return "✗" if self.answered else "…"
-
-    def __str__(self) -> str:
-        text = f"{self.symbol} {self.message}"
-        if self.hint and not self.correct:
-            text += f" Hint: {self.hint}"
-        return text
-
-    def __repr__(self) -> str:
-        return str(self)
-
-    def _repr_html_(self) -> str:
-        colour = "#1a7f37" if self.correct else ("#cf222e" if self.answered else "#9a6700")
-        hint = ""
-        if self.hint and not self.correct:
-            hint = f" <em>Hint: {html.escape(self.hint)}</em>"
-        return (
-            f'<div style="color:{colour};font-weight:600">'
-            f"{self.symbol} {html.escape(self.message)}{hint}</div>"
-        )
-
-
-def _kind(value: Any) -> str:
-    """Describe a value's type (and shape) for an error message."""
-    if isinstance(value, pd.DataFrame):
-        return f"a DataFrame of shape {value.shape}"
-    if isinstance(value, pd.Series):
-        return f"a Series of length {len(value)}"
-    if isinstance(value, np.ndarray):
-        return f"an array of shape {value.shape}"
-    return f"a {type(value).__name__}"
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, (bool, np.bool_)):
-        return str(bool(value))
-    if isinstance(value, Real):
-        value = float(value)
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return f"{value:.4g}"
-    return repr(value)
-
-
-def _is_number(value: Any) -> bool:
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        value = value.item()
-    return isinstance(value, (Real, np.number)) and not isinstance(value, (bool, np.bool_))
-
-
-def _scalar(value: Any) -> Any:
-    return value.item() if isinstance(value, (np.ndarray, np.generic)) else value
-
-
-def _close(answer: Any, expected: Any, rtol: float, atol: float) -> bool:
-    a, e = float(answer), float(expected)
-    if math.isnan(e):
-        return math.isnan(a)
-    return math.isclose(a, e, rel_tol=rtol, abs_tol=atol)
-
-
-def _norm_text(text: str, ignore_case: bool, ignore_whitespace: bool) -> str:
-    if ignore_whitespace:
-        text = " ".join(text.split())
-    return text.casefold() if ignore_case else text
-
-
-def _values_match(answer: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> np.ndarray:
-    """Element-wise match: with tolerance for numbers, equality otherwise."""
-    if np.issubdtype(expected.dtype, np.number) and expected.dtype != bool:
-        if not (np.issubdtype(answer.dtype, np.number) or answer.dtype == bool):
-            raise TypeError(f"expected numbers, got values of type {answer.dtype}")
-        return np.isclose(
-            answer.astype(float), expected.astype(float), rtol=rtol, atol=atol, equal_nan=True
-        )
-    return np.array([a == e for a, e in zip(answer.tolist(), expected.tolist())], dtype=bool)
-
-
-def _expected_text(value: Any) -> str:
-    about = "about " if _is_number(value) else ""
-    return f"expected {about}{_fmt(value)}"
-
-
-def _wrong_labelled(labels: Sequence[str], answer, expected, mask) -> str:
-    """Describe the first few mismatches, e.g. ``'c': expected about 3 (you gave 9)``."""
-    wrong = [i for i, ok in enumerate(mask) if not ok]
-    shown = ", ".join(
-        f"{labels[i]}: {_expected_text(expected[i])} (you gave {_fmt(answer[i])})"
-        for i in wrong[:3]
-    )
-    more = f" and {len(wrong) - 3} more" if len(wrong) > 3 else ""
-    return f"{len(wrong)} of {len(mask)} values differ — {shown}{more}."
-
-
-def check(
-    answer: Any,
-    expected: Any,
-    *,
-    name: str,
-    rtol: float = 1e-6,
-    atol: float = 0.0,
-    hint: str | None = None,
-    ignore_case: bool = True,
-    ignore_whitespace: bool = True,
-) -> Feedback:
-    """Check a student's answer against the value computed from the data.
-
-    Parameters
-    ----------
-    answer : object
-        The student's answer; ``None`` or ``...`` means "not answered yet".
-    expected : number, bool, str, sequence, numpy.ndarray, pandas.Series or pandas.DataFrame
-        The correct value, computed by the notebook (so checks work for any
-        data and seed).
-    name : str
-        What is being checked, shown in the feedback.
-    rtol, atol : float
-        Tolerances for numbers: correct when ``|answer - expected| <=
-        max(rtol * max(|answer|, |expected|), atol)`` (:func:`math.isclose`).
-    hint : str, optional
-        Shown when the answer is wrong.
-    ignore_case, ignore_whitespace : bool, default True
-        For text answers: compare case-insensitively / with runs of
-        whitespace collapsed and ends stripped.
-
-    Returns
-    -------
-    Feedback
-        ``.correct`` tells whether it matched; it renders in the notebook.
-
-    Raises
-    ------
-    TypeError
-        If the answer has the wrong type or shape for ``expected`` (e.g. a
-        DataFrame where a number is expected, a number where a Series is
-        expected, a Series with other index labels).  A wrong *value* never
-        raises.
-
-    Notes
-    -----
-    Series and DataFrames are aligned by their labels before comparing, so
-    the order of the rows does not matter; sequences and arrays are compared
-    in order.
-
-    Examples
-    --------
-    >>> print(check(0.51, 0.42, name="share of repeat exhibitors", hint="Divide by all."))
-    ✗ Not yet (share of repeat exhibitors): expected about 0.42 (you gave 0.51). Hint: Divide by all.
-    >>> check(0.42, 0.42, name="share").correct
-    True
-    >>> print(check(..., 0.42, name="share"))
-    … Not answered yet (share): replace ... / None with your answer.
-    """
-    if rtol < 0 or atol < 0:
-        raise ValueError(f"'rtol' and 'atol' must be >= 0 (got {rtol}, {atol})")
-    if answer is None or answer is Ellipsis:
-        return Feedback(
-            name, False, False, f"Not answered yet ({name}): replace ... / None with your answer."
-        )
-
-    def wrong(detail: str) -> Feedback:
-        return Feedback(name, False, True, f"Not yet ({name}): {detail}", hint)
-
-    right = Feedback(name, True, True, f"Correct ({name})")
-
-    # --- booleans (before numbers: bool is an int) -----------------------
-    if isinstance(expected, (bool, np.bool_)):
-        if not isinstance(answer, (bool, np.bool_)):
-            raise TypeError(f"{name}: expected True or False, got {_kind(answer)}")
-        if bool(answer) == bool(expected):
-            return right
-        return wrong(f"expected {bool(expected)} (you gave {bool(answer)}).")
-
-    # --- numbers ----------------------------------------------------------
-    if _is_number(expected):
-        if not _is_number(answer):
-            extra = ""
-            if isinstance(answer, (pd.Series, pd.DataFrame, np.ndarray)) and np.size(answer) == 1:
-                extra = " (use .item() to take its single value)"
-            raise TypeError(f"{name}: expected a single number, got {_kind(answer)}{extra}")
-        answer, expected = _scalar(answer), _scalar(expected)
-        if _close(answer, expected, rtol, atol):
-            return right
-        return wrong(f"expected about {_fmt(expected)} (you gave {_fmt(answer)}).")
-
-    # --- text -------------------------------------------------------------
-    if isinstance(expected, str):
-        if not isinstance(answer, str):
-            raise TypeError(f"{name}: expected text (a str), got {_kind(answer)}")
-        norm = (ignore_case, ignore_whitespace)
-        if _norm_text(answer, *norm) == _norm_text(expected, *norm):
-            return right
-        return wrong(f"expected {expected!r} (you gave {answer!r}).")
-
-    # --- labelled: Series and DataFrame -------------------------------------
-    if isinstance(expected, pd.Series):
-        if not isinstance(answer, pd.Series):
-            raise TypeError(f"{name}: expected a pandas Series, got {_kind(answer)}")
-        _same_labels(name, "index", answer.index, expected.index)
-        aligned = answer.reindex(expected.index)
-        mask = _values_match(aligned.to_numpy(), expected.to_numpy(), rtol, atol)
-        if mask.all():
-            return right
-        labels = [repr(label) for label in expected.index]
-        return wrong(_wrong_labelled(labels, aligned.to_numpy(), expected.to_numpy(), mask))
-
-    if isinstance(expected, pd.DataFrame):
-        if not isinstance(answer, pd.DataFrame):
-            raise TypeError(f"{name}: expected a pandas DataFrame, got {_kind(answer)}")
-        _same_labels(name, "index", answer.index, expected.index)
-        _same_labels(name, "columns", answer.columns, expected.columns)
-        aligned = answer.reindex(index=expected.index, columns=expected.columns)
-        labels, got, want, masks = [], [], [], []
-        for column in expected.columns:
-            a, e = aligned[column].to_numpy(), expected[column].to_numpy()
-            masks.append(_values_match(a, e, rtol, atol))
-            labels += [f"({row!r}, {column!r})" for row in expected.index]
-            got += list(a)
-            want += list(e)
-        mask = np.concatenate(masks) if masks else np.array([], dtype=bool)
-        if mask.all():
-            return right
-        return wrong(_wrong_labelled(labels, got, want, mask))
-
-    # --- ordered: sequences and arrays --------------------------------------
-    if isinstance(expected, (np.ndarray, list, tuple, pd.Index)):
-        want = np.asarray(expected)
-        if not isinstance(answer, (np.ndarray, list, tuple, pd.Index, pd.Series)):
-            raise TypeError(
-                f"{name}: expected a sequence of {want.size} values, got {_kind(answer)}"
-            )
-        got = np.asarray(answer)
-        if got.shape != want.shape:
-            raise TypeError(f"{name}: expected shape {want.shape}, got shape {got.shape}")
-        mask = _values_match(got.ravel(), want.ravel(), rtol, atol)
-        if mask.all():
-            return right
-        labels = [f"item {i}" for i in range(want.size)]  # position in the flattened array
-        return wrong(_wrong_labelled(labels, got.ravel(), want.ravel(), mask))
-
-    raise TypeError(
-        f"check() cannot compare an expected value of type {type(expected).__name__} "
-        "(use a number, bool, str, sequence, numpy array, Series or DataFrame)"
-    )
-
-
-def _same_labels(name: str, axis: str, got: pd.Index, want: pd.Index) -> None:
-    if got.has_duplicates:
-        raise TypeError(f"{name}: the answer's {axis} has duplicate labels")
-    missing = [x for x in want if x not in got]
-    extra = [x for x in got if x not in want]
-    if missing or extra:
-        raise TypeError(
-            f"{name}: the answer's {axis} does not match: missing {missing[:5]}, "
-            f"unexpected {extra[:5]} (expected labels {list(want)[:10]})"
-        )
-
+#: A one-line exercise check: ``ex.check("02.1", answer_1)``.
+_CHECK = re.compile(r"""\.check\(\s*["'](?P<id>\d+\.\d+)["']""")
 
 # --------------------------------------------------------------------------
 # Student versions
 # --------------------------------------------------------------------------
+def _target_names(target: ast.expr) -> list[str]:
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [name for element in target.elts for name in _target_names(element)]
+    if isinstance(target, ast.Starred):
+        return _target_names(target.value)
+    return []
+
+
 def _assigned(code: str) -> list[str]:
-    """Names a solution assigns at its top level (``x = ...``, ``x: int = ...``)."""
+    """Names a solution assigns at its top level (``x = ...``, ``x: int = ...``, ``a, b = ...``)."""
     try:
         tree = ast.parse(textwrap.dedent(code))
     except SyntaxError:  # a fragment such as an `else:` branch: nothing to keep
@@ -362,78 +99,129 @@ def _assigned(code: str) -> list[str]:
             targets = [node.target]
         else:
             continue
-        names += [t.id for t in targets if isinstance(t, ast.Name) and t.id not in names]
+        for target in targets:
+            names += [name for name in _target_names(target) if name not in names]
     return names
+
+
+def _keep_defined(solution: str, indent: str, known: str = "") -> list[str]:
+    """``name = ...`` lines for the names *solution* assigns and *known* does not.
+
+    A name with a leading underscore is the solution's own scaffolding
+    (``_slope``, ``_se``): naming it would show the steps, so it is left out.
+    """
+    return [
+        f"{indent}{name} = ...\n"
+        for name in _assigned(solution)
+        if not name.startswith("_") and not re.search(rf"^\s*{re.escape(name)}\s*(:[^=\n]*)?=[^=]", known, re.MULTILINE)
+    ]
 
 
 def _placeholder(solution: str, indent: str, cell_type: str, known: str = "") -> str:
     """``# YOUR CODE HERE`` plus ``name = ...`` for each name the solution assigns.
 
     The ``name = ...`` lines keep the student version runnable: a later
-    ``check(name, ...)`` reports "not answered yet" instead of a NameError.
-    Names already assigned in ``known`` (the cell's code before the block)
-    are not repeated.
+    ``ex.check("NN.k", name)`` reports "not answered yet" instead of a
+    NameError.  Names already assigned in ``known`` (the cell's code before
+    the block) are not repeated.
     """
     if cell_type != "code":
         return f"{indent}{PLACEHOLDER_TEXT}\n"
-    lines = [f"{indent}{PLACEHOLDER}\n"]
-    for name in _assigned(solution):
-        if not re.search(rf"^\s*{re.escape(name)}\s*(:[^=\n]*)?=[^=]", known, re.MULTILINE):
-            lines.append(f"{indent}{name} = ...\n")
-    return "".join(lines)
+    return f"{indent}{PLACEHOLDER}\n" + "".join(_keep_defined(solution, indent, known))
+
+
+def _blocks(source: str, where: str) -> list[tuple[int, int, str]]:
+    """The ``### BEGIN SOLUTION`` … ``### END SOLUTION`` blocks: (begin line, end line, indent), 0-based.
+
+    Raises ValueError naming *where* for unbalanced or nested markers.
+    """
+    blocks = []
+    begin_line, indent = None, ""
+    for number, line in enumerate(source.splitlines()):
+        begin = _BEGIN.match(line)
+        if begin:
+            if begin_line is not None:
+                raise ValueError(
+                    f"{where}: '### BEGIN SOLUTION' on line {number + 1} inside the solution "
+                    f"that begins on line {begin_line + 1} (missing '### END SOLUTION')"
+                )
+            begin_line, indent = number, begin.group("indent")
+        elif _END.match(line):
+            if begin_line is None:
+                raise ValueError(
+                    f"{where}: '### END SOLUTION' on line {number + 1} without '### BEGIN SOLUTION'"
+                )
+            blocks.append((begin_line, number, indent))
+            begin_line = None
+    if begin_line is not None:
+        raise ValueError(
+            f"{where}: '### BEGIN SOLUTION' on line {begin_line + 1} has no '### END SOLUTION'"
+        )
+    return blocks
 
 
 def _strip_marked(source: str, cell_type: str, where: str) -> str:
     """Replace each BEGIN/END SOLUTION block by the placeholder."""
+    lines = source.splitlines(keepends=True)
     out: list[str] = []
-    block: list[str] = []
-    inside = False
-    begin_line = 0
-    indent = ""
-    for number, line in enumerate(source.splitlines(keepends=True), start=1):
-        begin = _BEGIN.match(line.rstrip("\r\n"))
-        if begin:
-            if inside:
-                raise ValueError(
-                    f"{where}: '### BEGIN SOLUTION' on line {number} inside the solution "
-                    f"that begins on line {begin_line} (missing '### END SOLUTION')"
-                )
-            inside, begin_line, indent, block = True, number, begin.group("indent"), []
-        elif _END.match(line.rstrip("\r\n")):
-            if not inside:
-                raise ValueError(
-                    f"{where}: '### END SOLUTION' on line {number} without '### BEGIN SOLUTION'"
-                )
-            inside = False
-            out.append(_placeholder("".join(block), indent, cell_type, known="".join(out)))
-        elif inside:
-            block.append(line)
-        else:
-            out.append(line)
-    if inside:
-        raise ValueError(
-            f"{where}: '### BEGIN SOLUTION' on line {begin_line} has no '### END SOLUTION'"
-        )
+    position = 0
+    for begin, end, indent in _blocks(source, where):
+        out += lines[position:begin]
+        out.append(_placeholder("".join(lines[begin + 1 : end]), indent, cell_type, known="".join(out)))
+        position = end + 1
+    out += lines[position:]
     text = "".join(out)
     return text if source.endswith("\n") else text.removesuffix("\n")
 
 
+def _is_solution_cell(cell: nbformat.NotebookNode) -> bool:
+    return SOLUTION_TAG in cell.get("metadata", {}).get("tags", [])
+
+
+def solution_cells(nb: nbformat.NotebookNode) -> list[tuple[int, str]]:
+    """Where the solutions of an instructor notebook are.
+
+    Returns
+    -------
+    list of (int, str)
+        ``(cell index, text)``: the whole source of each cell tagged
+        ``solution``, and the lines inside each ``### BEGIN SOLUTION`` /
+        ``### END SOLUTION`` block of the other cells.  Exactly what
+        :func:`make_student_version` removes (used by the tests to prove it).
+    """
+    found = []
+    for index, cell in enumerate(nb.cells):
+        source = cell.source
+        if _is_solution_cell(cell):
+            found.append((index, source))
+            continue
+        lines = source.splitlines(keepends=True)
+        for begin, end, _ in _blocks(source, f"cell {index}"):
+            found.append((index, "".join(lines[begin + 1 : end])))
+    return found
+
+
 def _student_notebook(nb: nbformat.NotebookNode, label: str) -> nbformat.NotebookNode:
     nb = copy.deepcopy(nb)
-    nb.metadata.pop("papermill", None)
+    for key in ("papermill", "widgets"):  # run parameters; widget state (outputs)
+        nb.metadata.pop(key, None)
     cells = []
     for index, cell in enumerate(nb.cells):
         where = f"{label}, cell {index}"
         metadata = cell.get("metadata", {})
         for key in ("papermill", "execution"):
             metadata.pop(key, None)
-        tags = list(metadata.get("tags", []))
-        if SOLUTION_TAG in tags:
+        if _is_solution_cell(cell):
+            _blocks(cell.source, where)  # malformed markers are an error here too
             new_metadata = copy.deepcopy(metadata)
-            new_metadata["tags"] = [t for t in tags if t != SOLUTION_TAG] + [STUDENT_TAG]
-            code = cell.source if cell.cell_type == "code" else ""
-            filler = _placeholder(code, "", "code").removesuffix("\n")
-            new = nbformat.v4.new_code_cell(filler, metadata=new_metadata)
+            new_metadata["tags"] = [t for t in metadata["tags"] if t != SOLUTION_TAG] + [STUDENT_TAG]
+            if cell.cell_type == "code":
+                filler = _placeholder(cell.source, "", "code").removesuffix("\n")
+                new = nbformat.v4.new_code_cell(filler, metadata=new_metadata)
+            elif cell.cell_type == "markdown":  # an instructor's rubric or model answer
+                new = nbformat.v4.new_markdown_cell(PLACEHOLDER_TEXT, metadata=new_metadata)
+            else:
+                new = nbformat.v4.new_raw_cell(PLACEHOLDER_TEXT, metadata=new_metadata)
             if "id" in cell:
                 new["id"] = cell["id"]
             cells.append(new)
@@ -473,19 +261,24 @@ def make_student_version(notebook: str | Path, out_path: str | Path) -> Path:
 
     Notes
     -----
-    * A cell tagged ``solution`` becomes a code cell ``# YOUR CODE HERE``
-      with the same metadata (slide type kept) and tags minus ``solution``
-      plus ``student``.
-    * In any cell, each block from ``### BEGIN SOLUTION`` to ``### END
-      SOLUTION`` becomes a line ``# YOUR CODE HERE`` at the BEGIN line's
+    * A code cell tagged ``solution`` becomes a code cell ``# YOUR CODE
+      HERE`` with the same metadata (slide type kept) and tags minus
+      ``solution`` plus ``student``.
+    * A markdown (or raw) cell tagged ``solution`` — the rubric or model
+      answer of an open exercise — becomes a cell of the same type holding
+      only ``YOUR ANSWER HERE`` (what nbgrader's ``ClearSolutions`` leaves),
+      without its attachments.
+    * In any other cell, each block from ``### BEGIN SOLUTION`` to ``###
+      END SOLUTION`` becomes a line ``# YOUR CODE HERE`` at the BEGIN line's
       indentation (``YOUR ANSWER HERE`` in markdown).
-    * After the placeholder, each name the solution assigns at its top level
-      (and the cell did not assign before) is kept as ``name = ...``, so the
-      student version runs to the end and the exercise's ``check`` reports
-      "not answered yet" instead of stopping with a NameError.
-    * Outputs and execution counts are cleared, papermill's run metadata
-      dropped; notebook metadata (kernelspec, slideshow …) is kept.  The
-      result is validated against the nbformat schema.
+    * After a code placeholder, each name the solution assigns at its top
+      level (and the cell did not assign before) is kept as ``name = ...``,
+      so the student version runs to the end and the exercise's check
+      reports "not answered yet" instead of stopping with a NameError.
+    * Outputs and execution counts are cleared, papermill's run metadata and
+      saved widget state dropped; other notebook metadata (kernelspec,
+      slideshow …) is kept.  The result is validated against the nbformat
+      schema.
     """
     from crm_lab import runner  # papermill & co. only when building
 
@@ -501,7 +294,7 @@ def make_student_version(notebook: str | Path, out_path: str | Path) -> Path:
 
 
 def make_student_versions(output_dir: str | Path) -> list[Path]:
-    """Write the student version of every notebook of the suite.
+    """Write the student version of every notebook of the suite (``make student``).
 
     Parameters
     ----------
@@ -524,6 +317,151 @@ def make_student_versions(output_dir: str | Path) -> list[Path]:
     if not notebooks:
         raise ValueError(f"no notebooks found in {runner.notebooks_dir()}")
     return [make_student_version(path, output_dir / path.name) for path in notebooks]
+
+
+# --------------------------------------------------------------------------
+# nbgrader
+# --------------------------------------------------------------------------
+def exercise_ids(source: str) -> list[str]:
+    """The exercise ids a cell checks (``ex.check("02.1", answer_1)`` -> ``["02.1"]``)."""
+    return [match.group("id") for match in _CHECK.finditer(source)]
+
+
+def _unique(grade_id: str, used: set[str]) -> str:
+    grade_id = re.sub(r"[^A-Za-z0-9_-]", "-", grade_id)
+    candidate, number = grade_id, 2
+    while candidate in used:
+        candidate, number = f"{grade_id}-{number}", number + 1
+    used.add(candidate)
+    return candidate
+
+
+def _as_marked_solution(source: str, where: str, whole: bool) -> str:
+    """Rewrite code so that nbgrader's ClearSolutions leaves what make_student_version leaves.
+
+    A whole-cell solution (*whole*: a cell tagged ``solution``) becomes
+    ``name = ...`` lines followed by the cell, without any markers of its
+    own, between one pair of BEGIN/END markers; in a marked block of another
+    cell, the ``name = ...`` lines the placeholder would add are put before
+    the BEGIN line.
+    """
+    blocks = _blocks(source, where)
+    lines = source.splitlines(keepends=True)
+    if whole:
+        body = "".join(line for line in lines if not (_BEGIN.match(line.rstrip("\r\n")) or _END.match(line)))
+        body = body if body.endswith("\n") or not body else body + "\n"
+        return "".join(_keep_defined(body, "")) + "### BEGIN SOLUTION\n" + body + "### END SOLUTION"
+    out: list[str] = []
+    position = 0
+    for begin, end, indent in blocks:
+        out += lines[position:begin]
+        out += _keep_defined("".join(lines[begin + 1 : end]), indent, known="".join(out))
+        out += lines[begin : end + 1]
+        position = end + 1
+    out += lines[position:]
+    return "".join(out)
+
+
+def nbgrader_metadata(nb: nbformat.NotebookNode, *, points: float = 1) -> nbformat.NotebookNode:
+    """A copy of an instructor notebook that nbgrader takes in unchanged.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        An instructor notebook in crm-lab's convention (solutions in cells
+        tagged ``solution`` or between ``### BEGIN SOLUTION`` / ``### END
+        SOLUTION``; one-line checks ``ex.check("NN.k", answer_k)``).
+    points : float, default 1
+        Points of a manually graded written answer (a markdown solution
+        cell; nbgrader requires these to be grade cells).
+
+    Returns
+    -------
+    nbformat.NotebookNode
+        A new notebook (the argument is not modified) whose cells carry
+        nbgrader's metadata (schema version 3):
+
+        * a code solution cell: ``solution: true``, unlocked, not graded,
+          ``grade_id`` ``answer-NN-k`` after the exercise it answers;
+        * a markdown solution cell (rubric / model answer of an open
+          exercise): ``solution: true, grade: true`` with *points* (nbgrader
+          grades written answers by hand);
+        * a check cell: ``locked: true``, not graded (a check never raises,
+          so it is no autograder test), ``grade_id`` ``check-NN-k``.
+
+        Code solutions are rewritten into marker form with the ``answer_k =
+        ...`` lines before ``### BEGIN SOLUTION``, so that nbgrader's
+        ``ClearSolutions`` (with ``code_stub = {"python": "# YOUR CODE
+        HERE"}``, see :data:`NBGRADER_CONFIG`) leaves the same lines as
+        :func:`make_student_version`.
+
+    Raises
+    ------
+    ValueError
+        For unbalanced solution markers.
+    """
+    nb = copy.deepcopy(nb)
+    used: set[str] = set()
+    solutions = [
+        i for i, cell in enumerate(nb.cells) if _is_solution_cell(cell) or _blocks(cell.source, f"cell {i}")
+    ]
+    for index, cell in enumerate(nb.cells):
+        where = f"cell {index}"
+        checked = exercise_ids(cell.source) if cell.cell_type == "code" else []
+        if index in solutions:
+            ids = list(checked)
+            following = [i for i in solutions if i > index]
+            stop = following[0] if following else len(nb.cells)
+            for later in nb.cells[index + 1 : stop]:
+                if not ids and later.cell_type == "code":
+                    ids = exercise_ids(later.source)
+            name = f"answer-{ids[0]}" if ids else f"answer-{cell.get('id', index)}"
+            meta = {"grade": False, "grade_id": _unique(name, used), "locked": False,
+                    "schema_version": NBGRADER_SCHEMA_VERSION, "solution": True, "task": False}
+            if cell.cell_type == "code":
+                cell.source = _as_marked_solution(cell.source, where, whole=_is_solution_cell(cell))
+            else:
+                if _is_solution_cell(cell):  # all of it is the answer: no markers, nbgrader clears the cell
+                    cell.source = "".join(line for line in cell.source.splitlines(keepends=True)
+                                          if not (_BEGIN.match(line.rstrip("\r\n")) or _END.match(line)))
+                meta.update(grade=True, points=points)
+        elif checked:
+            meta = {"grade": False, "grade_id": _unique(f"check-{checked[0]}", used), "locked": True,
+                    "schema_version": NBGRADER_SCHEMA_VERSION, "solution": False, "task": False}
+        else:
+            continue
+        cell.metadata["nbgrader"] = meta
+    return nb
+
+
+def make_nbgrader_sources(course_dir: str | Path, assignment: str = "crm-lab") -> list[Path]:
+    """Write the suite's instructor notebooks, with nbgrader metadata, into an nbgrader course.
+
+    Writes ``<course_dir>/source/<assignment>/NN_name.ipynb`` (see
+    :func:`nbgrader_metadata`) and, when it does not exist yet,
+    ``<course_dir>/nbgrader_config.py`` (:data:`NBGRADER_CONFIG`).  Then
+    ``cd <course_dir> && nbgrader generate_assignment <assignment>`` builds
+    nbgrader's release version.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The notebooks written, in the suite's order.
+    """
+    from crm_lab import runner  # papermill & co. only when building
+
+    course_dir = Path(course_dir)
+    folder = course_dir / "source" / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    config = course_dir / "nbgrader_config.py"
+    if not config.exists():
+        config.write_text(NBGRADER_CONFIG, encoding="utf-8")
+    paths = []
+    for path in runner.list_notebooks():
+        nb = nbgrader_metadata(nbformat.read(path, as_version=4))
+        nbformat.write(nb, folder / path.name)
+        paths.append(folder / path.name)
+    return paths
 
 
 # --------------------------------------------------------------------------

@@ -20,9 +20,22 @@ from crm_lab import cli, runner
 PARAMETERS = 'seed: int = 1  # random seed\noutput_dir: str = ""  # results folder\n'
 SETUP = """\
 import json, pathlib
-from crm_lab.teaching import check
+from crm_lab import exercises
 values = [seed, 2 * seed, 6 * seed]
 expected = sum(values) / len(values)
+
+
+@exercises.exercise("98.1", kind="compute", title="mean of values", theory="the setup cell")
+def _(ctx):
+    return sum(ctx.param("values")) / len(ctx.param("values"))
+
+
+@exercises.exercise("98.2", kind="compute", title="bonus", theory="the setup cell")
+def _(ctx):
+    return 42
+
+
+ex = exercises.workbook("98", params={"values": values})
 if output_dir:
     pathlib.Path(output_dir).mkdir(parents=True, exist_ok=True)
     pathlib.Path(output_dir, "results.json").write_text(json.dumps({"expected": expected}))
@@ -32,7 +45,7 @@ answer = ...  # the mean of values
 ### BEGIN SOLUTION
 answer = sum(values) / len(values)
 ### END SOLUTION
-check(answer, expected, name="mean of values")
+ex.check("98.1", answer)
 """
 
 
@@ -48,7 +61,7 @@ def write_notebook(path):
         new_markdown_cell("## Exercise"),
         new_code_cell(EXERCISE),
         new_code_cell("bonus = 42", metadata={"tags": ["solution"]}),
-        new_code_cell('check(globals().get("bonus"), 42, name="bonus")'),
+        new_code_cell('ex.check("98.2", globals().get("bonus"))'),
     ]
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
@@ -100,8 +113,8 @@ def test_student_version_built_and_run_through_the_cli(suite, tmp_path, capsys):
     shown = [o["data"]["text/plain"] for c in executed.cells if c.cell_type == "code"
              for o in c.outputs if "data" in o]
     assert shown == [
-        "… Not answered yet (mean of values): replace ... / None with your answer.",
-        "… Not answered yet (bonus): replace ... / None with your answer.",
+        "… Not answered yet (98.1 mean of values): replace ... with your answer, then run this cell again.",
+        "… Not answered yet (98.2 bonus): replace ... with your answer, then run this cell again.",
     ]
     assert (out / "00_demo" / "results.json").read_text() == '{"expected": 6.0}'
     assert not (out / "00_demo.html").exists()

@@ -1,130 +1,29 @@
-"""Tests of crm_lab.teaching: exercise checks, student versions, glossary."""
+"""Tests of crm_lab.teaching: student versions, nbgrader metadata, glossary.
 
+The exercise checks are tested with crm_lab.exercises (tests/test_exercises*.py);
+the student versions of the real notebooks in tests/test_student.py.
+"""
+
+import copy
 import hashlib
 from importlib import resources
 
 import nbformat
-import numpy as np
-import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from crm_lab import runner, teaching
-from crm_lab.teaching import Feedback, check
-
-
-# --------------------------------------------------------------------------
-# check()
-# --------------------------------------------------------------------------
-def test_number_within_tolerance_is_correct():
-    feedback = check(0.4200001, 0.42, name="repeat share")
-    assert feedback.correct and feedback.answered
-    assert str(feedback) == "✓ Correct (repeat share)"
-    assert check(np.float32(2.5), 2.5, name="x").correct
-    assert check(3, np.int64(3), name="x").correct
-    assert check(np.array(0.42), 0.42, name="x").correct  # 0-d array is a number
-    assert not check(0.43, 0.42, name="x").correct
-    assert check(0.43, 0.42, name="x", atol=0.02).correct
-    assert check(float("nan"), float("nan"), name="x").correct
-
-
-def test_wrong_number_explains_and_hints_without_raising():
-    feedback = check(0.51, 0.42, name="repeat share", hint="Divide by all exhibitors.")
-    assert not feedback.correct and feedback.answered
-    assert str(feedback) == (
-        "✗ Not yet (repeat share): expected about 0.42 (you gave 0.51). "
-        "Hint: Divide by all exhibitors."
-    )
-    assert repr(feedback) == str(feedback)
-
-
-@pytest.mark.parametrize("answer", [None, ...])
-def test_not_answered_yet(answer):
-    feedback = check(answer, pd.Series([1.0]), name="mean spend", hint="not shown")
-    assert not feedback.correct and not feedback.answered
-    assert str(feedback) == "… Not answered yet (mean spend): replace ... / None with your answer."
-
-
-def test_text_ignores_case_and_whitespace_unless_asked():
-    assert check("  Must-Be ", "must-be", name="category").correct
-    assert check("one   dimensional", "One dimensional", name="category").correct
-    strict = check("Must-be", "must-be", name="category", ignore_case=False)
-    assert str(strict) == "✗ Not yet (category): expected 'must-be' (you gave 'Must-be')."
-
-
-def test_booleans():
-    assert check(True, True, name="significant").correct
-    assert str(check(np.False_, True, name="sig")) == "✗ Not yet (sig): expected True (you gave False)."
-    with pytest.raises(TypeError, match="sig: expected True or False, got a int"):
-        check(1, True, name="sig")
-
-
-def test_series_are_aligned_by_index():
-    expected = pd.Series([0.2, 0.5, 0.3], index=["attractive", "must-be", "indifferent"])
-    assert check(expected.iloc[::-1].copy(), expected, name="shares").correct
-    wrong = expected.copy()
-    wrong["must-be"] = 0.6
-    assert str(check(wrong, expected, name="shares")) == (
-        "✗ Not yet (shares): 1 of 3 values differ — 'must-be': expected about 0.5 (you gave 0.6)."
-    )
-
-
-def test_sequences_arrays_and_dataframes():
-    assert check([1, 2, 3], np.array([1.0, 2.0, 3.0]), name="v").correct
-    assert check(("a", "b"), ["a", "b"], name="labels").correct
-    assert str(check([1, 2, 3], [1, 2, 4], name="v")) == (
-        "✗ Not yet (v): 1 of 3 values differ — item 2: expected about 4 (you gave 3)."
-    )
-    frame = pd.DataFrame({"x": [1.0, 2.0], "y": [3.0, 4.0]}, index=["a", "b"])
-    assert check(frame.loc[["b", "a"], ["y", "x"]], frame, name="table").correct
-    assert str(check(frame * 2, frame, name="t")).startswith(
-        "✗ Not yet (t): 4 of 4 values differ — ('a', 'x'): expected about 1 (you gave 2)"
-    )
-
-
-@pytest.mark.parametrize(
-    "answer, expected, message",
-    [
-        (pd.DataFrame({"a": [1.0, 2.0]}), 1.0, r"expected a single number, got a DataFrame of "
-         r"shape \(2, 1\)$"),
-        (pd.Series([0.4]), 0.4, r"got a Series of length 1 \(use \.item\(\) to take its single"),
-        ("0.4", 0.4, "expected a single number, got a str"),
-        (0.4, pd.Series([0.4], index=["a"]), "expected a pandas Series, got a float"),
-        (pd.Series([1.0], index=["b"]), pd.Series([1.0], index=["a"]),
-         r"index does not match: missing \['a'\], unexpected \['b'\]"),
-        ([1, 2], np.array([1, 2, 3]), r"expected shape \(3,\), got shape \(2,\)"),
-        (3.0, [1, 2, 3], "expected a sequence of 3 values, got a float"),
-        (1.0, "must-be", r"expected text \(a str\), got a float"),
-        (np.array([1.0]), pd.DataFrame({"a": [1.0]}), "expected a pandas DataFrame"),
-    ],
-)
-def test_wrong_kind_of_answer_raises_type_error(answer, expected, message):
-    with pytest.raises(TypeError, match=message):
-        check(answer, expected, name="q")
-
-
-def test_feedback_html_is_coloured_and_escaped():
-    ok = check(1, 1, name="n")._repr_html_()
-    assert ok == '<div style="color:#1a7f37;font-weight:600">✓ Correct (n)</div>'
-    bad = check(2, 1, name="a<b", hint="use <= not <")._repr_html_()
-    assert "#cf222e" in bad and "a&lt;b" in bad and "use &lt;= not &lt;" in bad
-    assert "#9a6700" in check(None, 1, name="n")._repr_html_()
-    assert isinstance(check(1, 1, name="n"), Feedback)
-
-
-def test_check_rejects_negative_tolerance():
-    with pytest.raises(ValueError, match="'rtol' and 'atol' must be >= 0"):
-        check(1.0, 1.0, name="x", rtol=-1)
-
 
 # --------------------------------------------------------------------------
 # Student versions
 # --------------------------------------------------------------------------
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
+RUBRIC = "**Rubric (instructors).** A good answer names attenuation (planted solution D)."
 
 
 def write_exercise_notebook(path):
-    nb = new_notebook(metadata={"kernelspec": KERNELSPEC, "rise": {"theme": "simple"}})
+    nb = new_notebook(metadata={"kernelspec": KERNELSPEC, "rise": {"theme": "simple"},
+                                "widgets": {"state": "planted solution E"}})
     partial = new_code_cell(
         "def share(x):\n"
         "    total = sum(x)\n"
@@ -132,21 +31,26 @@ def write_exercise_notebook(path):
         "    return x[0] / total  # planted solution A\n"
         "    ### END SOLUTION\n"
         "\n"
-        "check(share([1, 3]), 0.25, name='share')",
+        'ex.check("02.1", share([1, 3]))',
         execution_count=4,
-        outputs=[new_output("stream", name="stdout", text="✓ Correct (share)\n")],
+        outputs=[new_output("stream", name="stdout", text="✓ Correct (02.1)\n")],
     )
     whole = new_code_cell(
         "answer = 42  # planted solution B",
         metadata={"tags": ["solution", "exercise"], "slideshow": {"slide_type": "fragment"}},
         execution_count=5,
     )
+    rubric = new_markdown_cell(RUBRIC, metadata={"tags": ["solution"]},
+                               attachments={"plot.png": {"image/png": "cGxhbnRlZA=="}})
     nb.cells = [
         new_markdown_cell("# Exercises", metadata={"slideshow": {"slide_type": "slide"}}),
         partial,
         whole,
+        new_code_cell('ex.check("02.2", answer)'),
         new_markdown_cell("Why?\n### BEGIN SOLUTION\nBecause (planted solution C).\n"
                           "### END SOLUTION"),
+        new_markdown_cell("### Exercise 02.3 (open)\nRerun the notebook on other seeds."),
+        rubric,
     ]
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
@@ -165,23 +69,47 @@ def test_student_version_removes_solutions_and_outputs(tmp_path):
 
     assert digest(source) == before  # the original is never modified
     text = out.read_text(encoding="utf-8")
-    assert "planted solution" not in text
+    assert "planted" not in text and "Rubric" not in text and "cGxhbnRlZA" not in text
     nb = nbformat.read(out, as_version=4)
     nbformat.validate(nb)
     assert nb.metadata.kernelspec == KERNELSPEC
     assert nb.metadata.rise == {"theme": "simple"}
+    assert "widgets" not in nb.metadata
     assert nb.cells[0].metadata.slideshow == {"slide_type": "slide"}
     assert nb.cells[1].source == (
         "def share(x):\n    total = sum(x)\n    # YOUR CODE HERE\n\n"
-        "check(share([1, 3]), 0.25, name='share')"
+        'ex.check("02.1", share([1, 3]))'
     )
     assert nb.cells[1].outputs == [] and nb.cells[1].execution_count is None
     assert nb.cells[2].cell_type == "code"
-    assert nb.cells[2].source == "# YOUR CODE HERE\nanswer = ..."  # keeps check(answer) running
+    assert nb.cells[2].source == "# YOUR CODE HERE\nanswer = ..."  # keeps ex.check(..., answer) running
     assert nb.cells[2].metadata.tags == ["exercise", "student"]
     assert nb.cells[2].metadata.slideshow == {"slide_type": "fragment"}
     assert nb.cells[2].execution_count is None
-    assert nb.cells[3].source == "Why?\nYOUR ANSWER HERE"
+    assert nb.cells[4].source == "Why?\nYOUR ANSWER HERE"
+    assert nb.cells[5].source.startswith("### Exercise 02.3 (open)")
+
+
+def test_markdown_solution_cell_stays_markdown(tmp_path):
+    """A rubric (markdown tagged `solution`) leaves a markdown "YOUR ANSWER HERE", never a code cell."""
+    source = write_exercise_notebook(tmp_path / "a.ipynb")
+    nb = nbformat.read(teaching.make_student_version(source, tmp_path / "b.ipynb"), as_version=4)
+    rubric = nb.cells[6]
+    assert rubric.cell_type == "markdown"
+    assert rubric.source == teaching.PLACEHOLDER_TEXT
+    assert rubric.metadata.tags == ["student"]
+    assert "attachments" not in rubric or not rubric.attachments
+    assert [c.cell_type for c in nb.cells] == ["markdown", "code", "code", "code", "markdown", "markdown", "markdown"]
+
+
+def test_solution_cells_lists_what_is_removed(tmp_path):
+    nb = nbformat.read(write_exercise_notebook(tmp_path / "a.ipynb"), as_version=4)
+    found = teaching.solution_cells(nb)
+    assert [index for index, _ in found] == [1, 2, 4, 6]
+    assert found[0][1] == "    return x[0] / total  # planted solution A\n"
+    assert found[1][1] == "answer = 42  # planted solution B"
+    assert found[2][1] == "Because (planted solution C).\n"
+    assert found[3][1] == RUBRIC
 
 
 def test_placeholders_keep_assigned_names_defined(tmp_path):
@@ -190,18 +118,20 @@ def test_placeholders_keep_assigned_names_defined(tmp_path):
         "### BEGIN SOLUTION\n"
         "ratio = 3 / 4\n"
         "label: str = 'attractive'\n"
+        "low, (high, *rest) = 1, (2, 3)\n"
         "for i in range(2):\n"
         "    ratio += i\n"
         "### END SOLUTION\n"
-        "check(ratio, 0.75, name='ratio')\n"
+        'ex.check("02.1", ratio)\n'
     )
     nb = new_notebook(metadata={"kernelspec": KERNELSPEC})
     nb.cells = [new_code_cell(source)]
-    path = nbformat.write(nb, tmp_path / "a.ipynb") or tmp_path / "a.ipynb"
+    path = tmp_path / "a.ipynb"
+    nbformat.write(nb, path)
     out = teaching.make_student_version(path, tmp_path / "b.ipynb")
     assert nbformat.read(out, as_version=4).cells[0].source == (
-        "ratio = ...  # your answer\n# YOUR CODE HERE\nlabel = ...\n"
-        "check(ratio, 0.75, name='ratio')\n"
+        "ratio = ...  # your answer\n# YOUR CODE HERE\nlabel = ...\nlow = ...\nhigh = ...\nrest = ...\n"
+        'ex.check("02.1", ratio)\n'
     )
 
 
@@ -244,6 +174,62 @@ def test_make_student_versions_writes_every_notebook(tmp_path, monkeypatch):
                      tmp_path / "build" / "02_kano_model.ipynb"]
     assert all("planted solution" not in p.read_text(encoding="utf-8") for p in paths)
     assert before == {p: digest(p) for p in folder.rglob("*.ipynb")}
+
+
+# --------------------------------------------------------------------------
+# nbgrader metadata (nbgrader itself: tests/test_student.py)
+# --------------------------------------------------------------------------
+def test_nbgrader_metadata_marks_solutions_and_locks_checks(tmp_path):
+    nb = nbformat.read(write_exercise_notebook(tmp_path / "a.ipynb"), as_version=4)
+    original = copy.deepcopy(nb)
+
+    graded = teaching.nbgrader_metadata(nb)
+
+    assert nb == original  # a copy; the instructor notebook is not touched
+    meta = [cell.metadata.get("nbgrader") for cell in graded.cells]
+    base = {"schema_version": 3, "task": False}
+    assert meta[0] is None and meta[5] is None
+    assert meta[1] == {**base, "grade": False, "grade_id": "answer-02-1", "locked": False, "solution": True}
+    assert meta[2] == {**base, "grade": False, "grade_id": "answer-02-2", "locked": False, "solution": True}
+    assert meta[3] == {**base, "grade": False, "grade_id": "check-02-2", "locked": True, "solution": False}
+    # markdown solutions are written answers: nbgrader wants them graded (by hand)
+    assert meta[4]["solution"] and meta[4]["grade"] and meta[4]["points"] == 1
+    assert meta[6]["solution"] and meta[6]["grade"] and meta[6]["grade_id"] != meta[4]["grade_id"]
+    # whole-cell solutions in marker form, the names the student version keeps first
+    assert graded.cells[2].source == (
+        "answer = ...\n### BEGIN SOLUTION\nanswer = 42  # planted solution B\n### END SOLUTION"
+    )
+    assert graded.cells[1].source == original.cells[1].source
+    assert graded.cells[6].source == RUBRIC
+
+
+def test_nbgrader_metadata_unique_grade_ids():
+    nb = new_notebook(metadata={"kernelspec": KERNELSPEC})
+    nb.cells = [
+        new_code_cell("a = ...\n### BEGIN SOLUTION\na = 1\n### END SOLUTION"),
+        new_code_cell('ex.check("05.1", a)'),
+        new_code_cell("b = 2", metadata={"tags": ["solution"]}),
+        new_code_cell('ex.check("05.1", b)  # the same exercise again'),
+    ]
+    ids = [c.metadata.nbgrader["grade_id"] for c in teaching.nbgrader_metadata(nb).cells]
+    assert ids == ["answer-05-1", "check-05-1", "answer-05-1-2", "check-05-1-2"]
+
+
+def test_make_nbgrader_sources_writes_a_course_folder(tmp_path, monkeypatch):
+    folder = tmp_path / "notebooks"
+    write_exercise_notebook(folder / "02_kano_model.ipynb")
+    monkeypatch.setattr(runner, "notebooks_dir", lambda: folder)
+
+    paths = teaching.make_nbgrader_sources(tmp_path / "course")
+
+    assert paths == [tmp_path / "course" / "source" / "crm-lab" / "02_kano_model.ipynb"]
+    nb = nbformat.read(paths[0], as_version=4)
+    assert nb.cells[1].metadata.nbgrader["grade_id"] == "answer-02-1"
+    config = (tmp_path / "course" / "nbgrader_config.py").read_text()
+    assert 'c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE"}' in config
+    (tmp_path / "course" / "nbgrader_config.py").write_text("# the instructor's own\n")
+    teaching.make_nbgrader_sources(tmp_path / "course")
+    assert (tmp_path / "course" / "nbgrader_config.py").read_text() == "# the instructor's own\n"
 
 
 # --------------------------------------------------------------------------
