@@ -99,7 +99,7 @@ class Feedback:
 
     def __str__(self) -> str:
         if self.correct:
-            return f"✓ Correct ({self.exercise}). {self.message}".rstrip()
+            return f"✓ Correct ({self.exercise}). {self.message[:1].upper()}{self.message[1:]}".rstrip()
         if not self.answered:
             return f"… Not answered yet ({self.exercise}): {self.message}"
         see = f" See {self.theory}." if self.theory else ""
