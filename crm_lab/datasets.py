@@ -4,9 +4,13 @@ The shipped sample in ``datasets/`` is one realisation of
 :func:`crm_lab.simulate.simulate_market` with the seed :data:`SAMPLE_SEED`.
 :func:`load` returns one table, validated against its declaration in
 :data:`crm_lab.schema.TABLES` — from the sample, or from a folder of your own
-CSV files in the same layout.  A file that breaks the schema raises
-:class:`DataValidationError` naming the file, the column, the offending lines
-and what was expected; nothing is ever written into a user's folder.
+CSV files in the same layout, or from a database file of your own (DuckDB or
+SQLite) holding tables of the same names.  A file that breaks the schema
+raises :class:`DataValidationError` naming the file, the table, the column,
+the offending lines or rows and what was expected; nothing is ever written
+into a user's folder or database file.  :func:`connect` opens the validated
+tables as an in-memory DuckDB database, the customer database (客户数据库) to
+query with SQL.
 """
 
 from __future__ import annotations
@@ -15,24 +19,33 @@ import csv
 import difflib
 import hashlib
 import importlib.resources
+import re
+import sqlite3
 import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ._dbfile import DATABASE_SUFFIXES, database_kind, has_database_suffix, not_a_database
 from .schema import SCALE_LABELS, SCALES, TABLES, Column, Table
 from .simulate import Market, Truth, simulate_market
 
 __all__ = [
     "SAMPLE_SEED",
     "SAMPLE_SIZES",
+    "DATABASE_SUFFIXES",
     "DataValidationError",
+    "MissingTableError",
     "sample_dir",
     "load",
     "load_all",
     "load_truth",
+    "connect",
     "write_tables",
+    "write_database",
     "generate_sample",
     "verify",
     "dictionary_markdown",
@@ -66,6 +79,15 @@ REFERENCES = {
 
 class DataValidationError(ValueError):
     """A data file does not match its documented schema (the message says where and how)."""
+
+
+class MissingTableError(FileNotFoundError, DataValidationError):
+    """A table is not there: its CSV file in a folder, or the table in a database file.
+
+    Both a :class:`FileNotFoundError` (what a missing CSV file always raised)
+    and a :class:`DataValidationError`, so either ``except`` catches it for
+    every kind of ``data_dir``.
+    """
 
 
 def sample_dir() -> Path:
@@ -106,13 +128,38 @@ def _clone_sample_dir(what: str) -> Path:
     return folder
 
 
-def _folder(data_dir) -> Path:
+@dataclass(frozen=True)
+class _Database:
+    """A user's database file, recognised by its header: *kind* is ``"duckdb"`` or ``"sqlite"``."""
+
+    path: Path
+    kind: str
+
+    def __str__(self) -> str:
+        return str(self.path)
+
+
+def _source(data_dir) -> Path | _Database:
+    """The folder of CSV files, or the database file, that *data_dir* names (the sample for None or "")."""
     if data_dir is None or str(data_dir) == "":
         return sample_dir()
     path = Path(data_dir).expanduser()
-    if not path.is_dir():
-        raise FileNotFoundError(f"data_dir {str(path.resolve())!r} is not an existing folder")
-    return path
+    if path.is_dir():
+        return path
+    suffixes = ", ".join(DATABASE_SUFFIXES)
+    if not path.exists():
+        raise FileNotFoundError(
+            f"data_dir {str(path.resolve())!r} is not an existing folder (of CSV files) or database file ({suffixes})"
+        )
+    if not has_database_suffix(path):
+        raise FileNotFoundError(
+            f"data_dir {str(path.resolve())!r} is a file, not a folder of CSV files or a database file ({suffixes}); "
+            "to load one CSV file, pass the folder that holds it"
+        )
+    kind = database_kind(path)
+    if kind is None:
+        raise DataValidationError(f"data_dir {not_a_database(path.resolve())}; give a folder of CSV files or a database file")
+    return _Database(path, kind)
 
 
 def _table(name: str) -> Table:
@@ -140,7 +187,10 @@ def load(name: str, data_dir: str | Path | None = None) -> pd.DataFrame:
     data_dir : str or Path, optional
         ``None`` or ``""``: the shipped sample.  A folder: read
         ``<data_dir>/<name>.csv`` (UTF-8, comma-separated, a header row, the
-        columns of the data dictionary ``datasets/README.md``).
+        columns of the data dictionary ``datasets/README.md``).  A database
+        file (``.duckdb``, ``.sqlite`` or ``.db``; DuckDB or SQLite, told
+        apart by the file's header, not its suffix): read its table *name*
+        (or a view; names match case-insensitively), opened read-only.
 
     Returns
     -------
@@ -158,9 +208,29 @@ def load(name: str, data_dir: str | Path | None = None) -> pd.DataFrame:
         codes, duplicate ids, empty cells where a value is required, broken
         row rules, an empty file, text that is not UTF-8.  Every problem of
         the file is listed, each with the column, up to five line numbers and
-        their values, and what was expected.
+        their values, and what was expected.  For a database file the same
+        problems are named with the table and **row numbers** (row 1 is the
+        first row the database returns for ``SELECT *``: the order the rows
+        were inserted), and a file with a database suffix that is not a
+        DuckDB or SQLite database raises it too.
+    MissingTableError
+        When the CSV file, or the database's table, is missing; the message
+        lists the CSV files of the folder, or the tables of the database.
+        (A :class:`FileNotFoundError` as well.)
     FileNotFoundError
-        When the folder or the file does not exist.
+        When the folder or database file does not exist.
+
+    Notes
+    -----
+    A database table goes through the same conversion and validation as a
+    CSV file: each value is read as text (``NULL`` is an empty cell; numbers
+    in their shortest exact form), then converted and checked column by
+    column, so dates, whole numbers and codes are checked identically.
+    Dates may be stored as ``DATE`` or as text ``YYYY-MM-DD``; a timestamp at
+    midnight (``2024-03-05 00:00:00``, what pandas writes for a date) counts
+    as its date, any other time of day is an error.  DuckDB's own file format
+    changes between its versions: a file written by a newer DuckDB than the
+    one installed stops with DuckDB's message saying so.
 
     Examples
     --------
@@ -169,10 +239,14 @@ def load(name: str, data_dir: str | Path | None = None) -> pd.DataFrame:
     ['exhibitor_id', 'company_name', 'sector']
     """
     table = _table(name)
-    path = _folder(data_dir) / table.filename
+    source = _source(data_dir)
+    if isinstance(source, _Database):
+        raw, actual = _read_database_table(source, table)
+        return _validate(raw, table, source.path, unit="row", db_table=actual)
+    path = source / table.filename
     if not path.is_file():
         present = sorted(p.name for p in path.parent.glob("*.csv"))
-        raise FileNotFoundError(
+        raise MissingTableError(
             f"{path}: no such file (table {name!r} is read from {table.filename}); "
             f"CSV files in that folder: {', '.join(present) if present else 'none'}"
         )
@@ -220,18 +294,121 @@ def _read_text_table(path: Path, table: Table) -> pd.DataFrame:
     return raw
 
 
-def _describe(mask, values, lines) -> str:
-    """'n rows, on lines a ('x'), b ('y') ...' for the rows where *mask* is true."""
+def _quote(identifier: str) -> str:
+    """A SQL identifier in double quotes (DuckDB and SQLite alike)."""
+    return '"' + str(identifier).replace('"', '""') + '"'
+
+
+# A timestamp at midnight, as pandas and DuckDB write a date held in a timestamp column.
+_MIDNIGHT = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T]00:00:00(?:\.0*)?$")
+
+
+def _duckdb_error() -> type[Exception]:
+    import duckdb
+
+    return duckdb.Error
+
+
+def _open_database(db: _Database):
+    """A read-only connection to the user's file (DuckDB, or the standard library's sqlite3 for SQLite)."""
+    if db.kind == "sqlite":
+        try:
+            return sqlite3.connect(db.path.resolve().as_uri() + "?mode=ro", uri=True)
+        except sqlite3.Error as exc:
+            raise DataValidationError(f"{db.path}: SQLite cannot open this database file read-only: {exc}") from None
+    import duckdb
+
+    try:
+        return duckdb.connect(str(db.path), read_only=True)
+    except duckdb.Error as exc:
+        raise DataValidationError(
+            f"{db.path}: DuckDB {duckdb.__version__} cannot open this database file read-only: {exc}"
+        ) from None
+
+
+def _database_tables(db: _Database, con) -> list[str]:
+    """The tables and views of the database's main schema."""
+    if db.kind == "sqlite":
+        sql = "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite!_%' ESCAPE '!'"
+    else:
+        sql = (
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = 'main' AND table_catalog = current_database()"
+        )
+    return sorted(row[0] for row in con.execute(sql).fetchall())
+
+
+def _read_database_table(db: _Database, table: Table) -> tuple[pd.DataFrame, str]:
+    """The table as text cells indexed by row number (1, 2, ...), and its name in the database.
+
+    Every value becomes the text a CSV file would hold, so that the same
+    :func:`_convert` checks it: ``NULL`` -> ``""``, numbers in their shortest
+    exact form, dates as ``YYYY-MM-DD`` (a midnight timestamp as its date).
+    """
+    error = sqlite3.Error if db.kind == "sqlite" else _duckdb_error()
+    con = _open_database(db)
+    try:
+        try:
+            present = _database_tables(db, con)
+            matches = [t for t in present if t == table.name] or [t for t in present if t.lower() == table.name]
+            if not matches:
+                hint = difflib.get_close_matches(table.name, present, n=1)
+                raise MissingTableError(
+                    f"{db.path}: no table {table.name!r} in this {'DuckDB' if db.kind == 'duckdb' else 'SQLite'} database"
+                    + (f" (did you mean {hint[0]!r}?)" if hint else "")
+                    + f"; the tables it has: {', '.join(present) if present else 'none'}"
+                )
+            actual = matches[0]
+            if db.kind == "sqlite":
+                cursor = con.execute(f"SELECT * FROM {_quote(actual)}")
+                columns = [d[0] for d in cursor.description]
+                rows = cursor.fetchall()
+                cells = list(zip(*rows)) if rows else [()] * len(columns)
+                raw = pd.DataFrame({i: pd.Series(c, dtype=object) for i, c in enumerate(cells)})
+            else:
+                probe = con.execute(f"SELECT * FROM {_quote(actual)} LIMIT 0")
+                columns = [d[0] for d in probe.description]
+                probe.fetchall()  # finish the result before the next query (DuckDB 2 requires it)
+                casts = ", ".join(f"COALESCE(CAST({_quote(c)} AS VARCHAR), '') AS c{i}" for i, c in enumerate(columns))
+                raw = con.execute(f"SELECT {casts} FROM {_quote(actual)}").df()
+        except error as exc:
+            raise DataValidationError(f"{db.path}: cannot read table {table.name!r}: {exc}") from None
+    finally:
+        con.close()
+    dupes = sorted({c for c in columns if columns.count(c) > 1})
+    if dupes:
+        raise DataValidationError(f"{db.path}: table {actual!r} has these columns more than once: {', '.join(dupes)}")
+    if raw.empty:
+        raise DataValidationError(
+            f"{db.path}: table {actual!r} has no rows; expected the columns {', '.join(table.column_names)} and data rows"
+        )
+    raw.columns = columns
+    if db.kind == "sqlite":  # Python values, None for NULL (DuckDB did this in SQL)
+        raw = raw.astype(object).where(raw.notna(), "")
+    raw = raw.astype("str")
+    for col in table.columns:
+        if col.dtype == "date" and col.name in raw:
+            raw[col.name] = raw[col.name].str.replace(_MIDNIGHT, r"\1", regex=True)
+    raw.index = pd.RangeIndex(1, len(raw) + 1)
+    return raw, actual
+
+
+def _describe(mask, values, lines, unit: str = "line") -> str:
+    """'n rows, on lines a ('x'), b ('y') ...' (a database: 'n rows: rows a ('x'), ...') where *mask* is true."""
     rows = np.flatnonzero(mask)
     shown = ", ".join(f"{lines[i]} ({values[i]!r})" if values is not None else str(lines[i]) for i in rows[:_SHOW])
     more = f" and {rows.size - _SHOW} more" if rows.size > _SHOW else ""
-    return f"{rows.size} row{'s' if rows.size != 1 else ''}, on line{'s' if rows.size != 1 else ''} {shown}{more}"
+    s = "s" if rows.size != 1 else ""
+    if unit == "row":
+        return f"{rows.size} row{s}: row{s} {shown}{more}"
+    return f"{rows.size} row{s}, on line{s} {shown}{more}"
 
 
-def _convert(col: Column, text: pd.Series, problems: list[str]) -> pd.Series:
+def _convert(col: Column, text: pd.Series, problems: list[str], unit: str = "line") -> pd.Series:
     """Typed values of one column; appends a sentence to *problems* per violation.
 
-    *text* is indexed by file line number.
+    *text* is indexed by file line number (*unit* ``"line"``) or by database
+    row number (``"row"``).
     """
     lines = text.index.to_numpy()
     stripped = text.str.strip()
@@ -239,7 +416,7 @@ def _convert(col: Column, text: pd.Series, problems: list[str]) -> pd.Series:
     missing = stripped.isin(_MISSING).to_numpy()
     where = f"column {col.name!r}"
     if missing.any() and not col.nullable:
-        problems.append(f"{where}: empty cells where a value is required, {_describe(missing, None, lines)}")
+        problems.append(f"{where}: empty cells where a value is required, {_describe(missing, None, lines, unit)}")
     if col.dtype in ("int", "float"):
         numbers = pd.to_numeric(pd.Series(np.where(missing, None, values)), errors="coerce").to_numpy(dtype=float, copy=True)
         bad = ~missing & ~np.isfinite(numbers)
@@ -247,7 +424,7 @@ def _convert(col: Column, text: pd.Series, problems: list[str]) -> pd.Series:
             bad |= ~missing & np.isfinite(numbers) & (numbers != np.floor(numbers))
         if bad.any():
             kind = "whole numbers" if col.dtype == "int" else "numbers"
-            problems.append(f"{where}: expected {kind} ({col.allowed}), got {_describe(bad, values, lines)}")
+            problems.append(f"{where}: expected {kind} ({col.allowed}), got {_describe(bad, values, lines, unit)}")
         ok = ~missing & ~bad
         out_of_range = np.zeros_like(ok)
         if col.low is not None:
@@ -256,8 +433,8 @@ def _convert(col: Column, text: pd.Series, problems: list[str]) -> pd.Series:
             out_of_range |= ok & (numbers > col.high)
         if out_of_range.any():
             what = "negative amounts" if col.unit == "CNY" and col.low == 0 else "values out of range"
-            unit = f" ({col.unit})" if col.unit else ""
-            problems.append(f"{where}: {what}, expected {col.allowed}{unit}; {_describe(out_of_range, values, lines)}")
+            units = f" ({col.unit})" if col.unit else ""
+            problems.append(f"{where}: {what}, expected {col.allowed}{units}; {_describe(out_of_range, values, lines, unit)}")
         numbers[~ok] = np.nan
         if col.dtype == "float":
             return pd.Series(numbers, dtype="float64")
@@ -268,7 +445,7 @@ def _convert(col: Column, text: pd.Series, problems: list[str]) -> pd.Series:
         dates = pd.to_datetime(pd.Series(np.where(missing, None, values)), format="%Y-%m-%d", errors="coerce")
         bad = ~missing & dates.isna().to_numpy()
         if bad.any():
-            problems.append(f"{where}: expected dates as YYYY-MM-DD, got {_describe(bad, values, lines)}")
+            problems.append(f"{where}: expected dates as YYYY-MM-DD, got {_describe(bad, values, lines, unit)}")
         return dates
     # text
     if col.codes:
@@ -277,13 +454,14 @@ def _convert(col: Column, text: pd.Series, problems: list[str]) -> pd.Series:
             seen = sorted(set(values[unknown]))
             hints = [f"{v!r} (did you mean {m[0]!r}?)" for v in seen[:_SHOW] if (m := difflib.get_close_matches(v, col.codes, n=1))]
             problems.append(
-                f"{where}: unknown codes, expected {col.allowed}; {_describe(unknown, values, lines)}"
+                f"{where}: unknown codes, expected {col.allowed}; {_describe(unknown, values, lines, unit)}"
                 + (f"; {', '.join(hints)}" if hints else "")
             )
     return pd.Series(np.where(missing, None, values), dtype="str")
 
 
-def _validate(raw: pd.DataFrame, table: Table, path: Path) -> pd.DataFrame:
+def _validate(raw: pd.DataFrame, table: Table, path: Path, *, unit: str = "line", db_table: str | None = None) -> pd.DataFrame:
+    """The typed table, or a :class:`DataValidationError` listing every problem (*db_table*: its name in a database)."""
     problems: list[str] = []
     present = list(raw.columns)
     missing_cols = [c for c in table.column_names if c not in present]
@@ -294,28 +472,29 @@ def _validate(raw: pd.DataFrame, table: Table, path: Path) -> pd.DataFrame:
             f"missing column {name!r} ({table.column(name).meaning})" + (f"; did you mean {hint[0]!r}?" if hint else "")
         )
     if missing_cols:
-        problems.append(f"the file's columns are: {', '.join(present)}")
+        problems.append(f"the {'file' if db_table is None else 'table'}'s columns are: {', '.join(present)}")
     lines = raw.index.to_numpy()
     typed = {}
     for col in table.columns:
         if col.name in present:
-            typed[col.name] = _convert(col, raw[col.name], problems)
+            typed[col.name] = _convert(col, raw[col.name], problems, unit)
     out = pd.DataFrame(typed)
     if all(k in out for k in table.key):
         dup = out.duplicated(subset=list(table.key), keep=False).to_numpy()
         if dup.any():
             keys = out.loc[dup, list(table.key)].astype(str).agg("/".join, axis=1).to_numpy()
             problems.append(
-                f"duplicate {'/'.join(table.key)} {', '.join(dict.fromkeys(keys[:_SHOW]))}: {_describe(dup, None, lines)}"
+                f"duplicate {'/'.join(table.key)} {', '.join(dict.fromkeys(keys[:_SHOW]))}: {_describe(dup, None, lines, unit)}"
             )
     if not problems:
         for description, rule in table.checks:
             broken = ~rule(out).to_numpy(dtype=bool)
             if broken.any():
-                problems.append(f"rule broken: {description}; {_describe(broken, None, lines)}")
+                problems.append(f"rule broken: {description}; {_describe(broken, None, lines, unit)}")
     if problems:
+        subject = f"{path}" if db_table is None else f"{path}: table {db_table!r}"
         raise DataValidationError(
-            f"{path} does not match the schema of table {table.name!r} ({len(raw)} data rows; "
+            f"{subject} does not match the schema of table {table.name!r} ({len(raw)} data rows; "
             f"see datasets/README.md):\n" + "\n".join(f"  - {p}" for p in problems)
         )
     for name in extra:
@@ -330,32 +509,134 @@ def load_all(data_dir: str | Path | None = None, *, tables=None) -> dict[str, pd
     Every id a table refers to (an exhibitor, a visitor, an edition, a
     sector) must exist in the table it refers to; a missing one raises
     :class:`DataValidationError` naming both tables, the ids and the lines.
-    References to tables that are not loaded are not checked.
+    References to tables that are not loaded are not checked.  *data_dir* is
+    as for :func:`load`: the sample, a folder of CSV files or a database file.
     """
     names = list(TABLES) if tables is None else list(tables)
+    source = _source(data_dir)
+    in_db = isinstance(source, _Database)
     loaded = {name: load(name, data_dir) for name in names}
     problems = []
     for (child, col), (parent, key) in REFERENCES.items():
         if child in loaded and parent in loaded:
             values = loaded[child][col].to_numpy()
             orphan = ~loaded[child][col].isin(loaded[parent][key]).to_numpy()
-            lines = np.arange(orphan.size) + 2  # file lines, unless the file had blank lines
+            # database rows count from 1; file lines from 2 (after the header), unless the file had blank lines
+            lines = np.arange(orphan.size) + (1 if in_db else 2)
             if orphan.any():
                 problems.append(
                     f"{child}.{col} refers to {parent}.{key} values that do not exist: "
-                    f"{', '.join(map(str, dict.fromkeys(values[orphan][:_SHOW])))}; {_describe(orphan, None, lines)} of {child}.csv"
+                    f"{', '.join(map(str, dict.fromkeys(values[orphan][:_SHOW])))}; "
+                    + _describe(orphan, None, lines, "row" if in_db else "line")
+                    + (f" of table {child!r}" if in_db else f" of {child}.csv")
                 )
     if problems:
-        raise DataValidationError(f"tables in {_folder(data_dir)} do not fit together:\n" + "\n".join(f"  - {p}" for p in problems))
+        raise DataValidationError(f"tables in {source} do not fit together:\n" + "\n".join(f"  - {p}" for p in problems))
     return loaded
 
 
 def load_truth(data_dir: str | Path | None = None) -> Truth | None:
-    """The planted truth of a simulated dataset, or None for data without one (your own)."""
-    folder = _folder(data_dir)
-    if not all((folder / f).is_file() for f in TRUTH_FILES):
+    """The planted truth of a simulated dataset, or None for data without one (your own).
+
+    The truth is read from the files ``truth.json``, ``truth_latent.csv`` and
+    ``truth_kano.csv`` of a folder.  A database file counts as your own data:
+    for it the answer is always None, whatever tables it holds (keep a
+    simulated market's truth in its folder, as :func:`write_tables` writes it).
+    """
+    source = _source(data_dir)
+    if isinstance(source, _Database) or not all((source / f).is_file() for f in TRUTH_FILES):
         return None
-    return Truth.from_files(folder)
+    return Truth.from_files(source)
+
+
+def _create_tables(con, frames: Mapping[str, pd.DataFrame]) -> None:
+    """Copy each DataFrame into a DuckDB table of its name (date columns as ``DATE``)."""
+    view = "_crm_lab_frame"
+    for name, df in frames.items():
+        dates = [c.name for c in TABLES[name].columns if c.dtype == "date" and c.name in df]
+        replace = ", ".join(f"CAST({_quote(c)} AS DATE) AS {_quote(c)}" for c in dates)
+        con.register(view, df)
+        try:
+            con.execute(f"CREATE TABLE {_quote(name)} AS SELECT *{f' REPLACE ({replace})' if dates else ''} FROM {view}")
+        finally:
+            con.unregister(view)
+
+
+def connect(data_dir: str | Path | None = None, *, tables: Iterable[str] | None = None):
+    """The customer database (客户数据库): every validated table, queryable with SQL.
+
+    An in-memory DuckDB database holding one table per table of the data,
+    under its documented name (``exhibitors``, ``participation``, ``survey``,
+    ...), with the columns and values :func:`load_all` returns.  Nothing is
+    written anywhere: not into your folder or database file, not to disk.
+
+    Parameters
+    ----------
+    data_dir : str or Path, optional
+        As for :func:`load`: ``None`` or ``""`` for the shipped sample, a
+        folder of CSV files, or a DuckDB or SQLite database file (opened
+        read-only, only to read and validate its tables).
+    tables : iterable of str, optional
+        The tables to load (default: all of :data:`crm_lab.schema.TABLES`).
+
+    Returns
+    -------
+    duckdb.DuckDBPyConnection
+        Query it with ``con.execute(sql).fetchall()`` (rows as tuples) or
+        ``con.execute(sql).df()`` (a DataFrame).  Types: whole numbers ``BIGINT``,
+        amounts ``DOUBLE``, text and codes ``VARCHAR``, dates ``DATE``; an
+        empty cell is ``NULL``.  Close it with ``con.close()`` (or open it
+        in a ``with`` block).
+
+    Raises
+    ------
+    DataValidationError, MissingTableError, FileNotFoundError
+        Exactly as :func:`load_all`: the data are validated (every column
+        rule, row rule, and reference between the tables loaded) before any
+        table is created.
+    ValueError
+        For an unknown table name (with the closest known one).
+
+    See Also
+    --------
+    load_all : the same tables as pandas DataFrames.
+    write_database : write tables into a DuckDB or SQLite file of your own.
+
+    Notes
+    -----
+    The tables are copies of the validated DataFrames: changing them with
+    SQL changes neither the files nor what :func:`load` returns.  The
+    database lives in memory, about the size of the DataFrames; loading
+    takes the time of :func:`load_all` plus the copy (measured by
+    ``benchmarks/bench_database.py``).
+
+    Examples
+    --------
+    >>> con = connect(tables=["exhibitors", "participation"])
+    >>> con.execute("SELECT COUNT(*) FROM exhibitors").fetchall()
+    [(3000,)]
+    >>> con.execute(
+    ...     "SELECT e.size_class, COUNT(*) AS exhibitors, ROUND(AVG(p.booth_sqm), 1) AS mean_sqm "
+    ...     "FROM participation AS p JOIN exhibitors AS e USING (exhibitor_id) "
+    ...     "WHERE p.edition = 7 AND p.participated = 1 "
+    ...     "GROUP BY e.size_class ORDER BY mean_sqm"
+    ... ).fetchall()
+    [('small', 635, 14.4), ('medium', 343, 37.1), ('large', 188, 133.8)]
+    >>> con.close()
+    """
+    import duckdb
+
+    names = list(TABLES) if tables is None else list(tables)
+    for name in names:
+        _table(name)
+    loaded = load_all(data_dir, tables=names)
+    con = duckdb.connect(":memory:")
+    try:
+        _create_tables(con, loaded)
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 # --------------------------------------------------------------------------
@@ -366,7 +647,7 @@ def load_truth(data_dir: str | Path | None = None) -> Truth | None:
 def _csv_frame(df: pd.DataFrame, table: Table) -> pd.DataFrame:
     out = df[list(table.column_names)].copy()
     for col in table.columns:
-        if col.dtype == "date":
+        if col.dtype == "date" and pd.api.types.is_datetime64_any_dtype(out[col.name]):
             out[col.name] = out[col.name].dt.strftime("%Y-%m-%d")
     return out
 
@@ -389,6 +670,64 @@ def write_tables(market: Market, folder: str | Path) -> list[Path]:
     written += market.truth.to_files(folder)
     written.append(_write_manifest(folder, [p.name for p in written]))
     return written
+
+
+def write_database(data: Market | Mapping[str, pd.DataFrame], path: str | Path) -> Path:
+    """Write tables into a new database file: DuckDB for ``.duckdb``, SQLite for ``.sqlite`` or ``.db``.
+
+    Parameters
+    ----------
+    data : Market or mapping of table name to DataFrame
+        A simulated market (:func:`crm_lab.simulate.simulate_market`), or
+        tables as :func:`load_all` returns them.  Each table's documented
+        columns are written, with the values :func:`write_tables` writes.
+    path : str or Path
+        The file to create; it must not exist yet.
+
+    Returns
+    -------
+    Path
+        *path*.  Read it back with ``load(name, data_dir=path)`` or
+        ``connect(path)``; the planted truth is not written (see
+        :func:`load_truth`).
+
+    Notes
+    -----
+    DuckDB stores dates as ``DATE``; SQLite, which has no date type, as text
+    ``YYYY-MM-DD`` (the CSV conversion of :func:`write_tables`).  SQLite is
+    written with the standard library's :mod:`sqlite3`.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in DATABASE_SUFFIXES:
+        raise ValueError(f"'path' must end in one of {', '.join(DATABASE_SUFFIXES)} (got {str(path)!r})")
+    if path.exists():
+        raise FileExistsError(f"{path}: already exists; write_database only creates a new file")
+    frames = data.tables if isinstance(data, Market) else dict(data)
+    for name in frames:
+        _table(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if suffix == ".duckdb":
+            import duckdb
+
+            con = duckdb.connect(str(path))
+            try:
+                _create_tables(con, {name: df[list(TABLES[name].column_names)] for name, df in frames.items()})
+            finally:
+                con.close()
+        else:
+            con = sqlite3.connect(path)
+            try:
+                for name, df in frames.items():
+                    _csv_frame(df, TABLES[name]).to_sql(name, con, index=False)
+                con.commit()
+            finally:
+                con.close()
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path
 
 
 def _sha256(path: Path) -> str:
@@ -425,7 +764,9 @@ def verify(data_dir: str | Path | None = None, *, regenerate: bool = False) -> l
     sample is also simulated afresh from its seed (read from ``truth.json``)
     into a temporary folder, and each file must be byte-identical.
     """
-    folder = _folder(data_dir)
+    folder = _source(data_dir)
+    if isinstance(folder, _Database):
+        raise ValueError(f"verify checks a folder of CSV files against its {MANIFEST}; {folder} is a database file (use load_all)")
     problems = []
     manifest = folder / MANIFEST
     if not manifest.is_file():
@@ -503,6 +844,12 @@ def dictionary_markdown() -> str:
         "extra columns are kept; an empty cell is a missing value, allowed only where the table says so.",
         "A notebook needs only the tables it reads. A file that breaks the schema stops with an error",
         "that names the file, the column, the lines and what was expected. Nothing is written into your folder.",
+        "",
+        "Or keep the tables in one database file — DuckDB (`.duckdb`) or SQLite (`.sqlite`, `.db`) — with",
+        "the table and column names below, and pass the file as `data_dir`. It is opened read-only and",
+        "checked exactly like the CSV files (dates as `DATE` or text `YYYY-MM-DD`); errors name the file,",
+        "the table, the column and the rows. `crm_lab.datasets.connect(data_dir)` opens the validated",
+        "tables as an in-memory DuckDB database to query with SQL.",
         "",
         "## Tables",
         "",

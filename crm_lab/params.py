@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from ._dbfile import DATABASE_SUFFIXES, database_kind, has_database_suffix, not_a_database
+
 __all__ = [
     "Bool",
     "Choice",
@@ -196,16 +198,31 @@ class Choice:
 
 @dataclass(frozen=True)
 class Folder:
-    """A folder path (str or :class:`os.PathLike`).
+    """A folder path (str or :class:`os.PathLike`), or for input data also a database file.
 
     ``allow_empty=True`` lets ``""`` through unchanged (meaning "none"); any
     other value is returned as an absolute path string (``~`` expanded).
-    ``must_exist=True`` requires an existing directory.  A path that exists
-    but is a file is always rejected.
+    ``must_exist=True`` requires an existing directory.
+
+    ``database`` says whether an existing DuckDB or SQLite database file
+    (suffix ``.duckdb``, ``.sqlite`` or ``.db``, and a DuckDB or SQLite
+    header inside) is accepted in place of the folder, as
+    :mod:`crm_lab.datasets` reads one like a folder of CSV files.  The
+    default ``None`` means: exactly when ``must_exist=True`` — a folder to
+    read, as every notebook declares ``data_dir`` — and never for a folder
+    to write into.  Any other file is always rejected.
+
+    Examples
+    --------
+    >>> check({"data_dir": "/no/such/place"}, data_dir=Folder(must_exist=True))
+    Traceback (most recent call last):
+    ...
+    crm_lab.params.ParameterError: parameter 'data_dir' must be an existing folder or database file (.duckdb, .sqlite, .db) (got '/no/such/place', resolved to '/no/such/place')
     """
 
     must_exist: bool = False
     allow_empty: bool = False
+    database: bool | None = None
 
     def coerce(self, value: Any) -> str:
         if not isinstance(value, (str, os.PathLike)):
@@ -218,10 +235,21 @@ class Folder:
                 return ""
             raise _Invalid(f"must be a non-empty folder path {_got(value)}")
         path = os.path.abspath(os.path.expanduser(text))
+        database = self.must_exist if self.database is None else self.database
+        suffixes = ", ".join(DATABASE_SUFFIXES)
         if os.path.exists(path) and not os.path.isdir(path):
-            raise _Invalid(f"must be a folder, not a file {_got(text)}, resolved to {path!r})")
+            if not database:
+                raise _Invalid(f"must be a folder, not a file (got {text!r}, resolved to {path!r})")
+            if not has_database_suffix(path):
+                raise _Invalid(
+                    f"must be a folder or a database file ({suffixes}), not another file (got {text!r}, resolved to {path!r})"
+                )
+            if database_kind(path) is None:
+                raise _Invalid(f"must be a folder or a database file, but {not_a_database(path)} {_got(text)}")
+            return path
         if self.must_exist and not os.path.isdir(path):
-            raise _Invalid(f"must be an existing folder {_got(text)}, resolved to {path!r})")
+            what = f"folder or database file ({suffixes})" if database else "folder"
+            raise _Invalid(f"must be an existing {what} (got {text!r}, resolved to {path!r})")
         return path
 
 

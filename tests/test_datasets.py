@@ -541,7 +541,7 @@ def test_data_dir_not_a_folder(tmp_path):
         load("survey", tmp_path / "nowhere")
     a_file = tmp_path / "survey.csv"
     a_file.write_text("x\n1\n", encoding="utf-8")
-    with pytest.raises(FileNotFoundError, match=re.escape(str(a_file))):
+    with pytest.raises(FileNotFoundError, match=re.escape(str(a_file)) + ".* is a file, not a folder of CSV files or a database"):
         load("survey", a_file)
 
 

@@ -179,8 +179,11 @@ def test_folder_missing_names_resolved_path(tmp_path, monkeypatch):
     with pytest.raises(ParameterError) as info:
         check({"d": "nowhere"}, d=Folder(must_exist=True))
     message = str(info.value)
-    assert message.startswith("parameter 'd' must be an existing folder (got 'nowhere'")
+    assert message.startswith("parameter 'd' must be an existing folder or database file (.duckdb, .sqlite, .db) (got 'nowhere'")
     assert repr(str(tmp_path / "nowhere")) in message
+    # an output folder (must_exist=False) or database=False: a folder only
+    with pytest.raises(ParameterError, match=r"must be an existing folder \(got 'nowhere'"):
+        check({"d": "nowhere"}, d=Folder(must_exist=True, database=False))
 
 
 def test_folder_empty_and_new(tmp_path):
@@ -199,6 +202,34 @@ def test_folder_rejects_file_and_non_path(tmp_path):
         check({"d": str(file)}, d=Folder())
     with pytest.raises(ParameterError, match=r"must be a folder path \(got 3\)"):
         check({"d": 3}, d=Folder())
+
+
+def test_input_folder_accepts_a_database_file_but_no_other_file(tmp_path):
+    import sqlite3
+
+    db = tmp_path / "crm.sqlite"
+    sqlite3.connect(db).execute("CREATE TABLE t (x)").connection.close()
+    assert check({"d": str(db)}, d=Folder(must_exist=True, allow_empty=True)).d == str(db)
+    text = tmp_path / "notes.txt"
+    text.write_text("x\n")
+    with pytest.raises(ParameterError) as info:
+        check({"d": str(text)}, d=Folder(must_exist=True))
+    assert str(info.value) == (
+        "parameter 'd' must be a folder or a database file (.duckdb, .sqlite, .db), not another file "
+        f"(got {str(text)!r}, resolved to {str(text)!r})"
+    )
+    fake = tmp_path / "fake.db"
+    fake.write_text("exhibitor_id\nE1\n")
+    with pytest.raises(ParameterError, match=r"^parameter 'd' must be a folder or a database file, but .*fake\.db' is not a "
+                       r"DuckDB or SQLite database \(its first bytes are neither's file header\) \(got '.*fake\.db'\)$"):
+        check({"d": str(fake)}, d=Folder(must_exist=True))
+    empty = tmp_path / "empty.duckdb"
+    empty.touch()
+    with pytest.raises(ParameterError, match="is an empty file, not a DuckDB or SQLite database"):
+        check({"d": str(empty)}, d=Folder(must_exist=True))
+    with pytest.raises(ParameterError, match="must be a folder, not a file"):
+        check({"d": str(db)}, d=Folder(must_exist=False))  # never an output folder
+    assert check({"d": str(db)}, d=Folder(database=True)).d == str(db)
 
 
 def test_unknown_name_with_suggestion(tmp_path):
