@@ -124,7 +124,6 @@ __all__ = [
     "worth_tests",
     "simulate_competitor_entry",
     "threshold_sensitivity",
-    "transition_matrix",
 ]
 
 
@@ -305,7 +304,8 @@ def exhibitor_frame(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     conceptual framework. *Journal of the Academy of Marketing Science*,
     22(2), 99–113.
     """
-    from .overview import market_structure, next_edition_returns
+    from .lifecycle import next_edition_returns
+    from .overview import market_structure
 
     absent = [name for name in ("survey", "exhibitors", "sectors", "participation") if name not in tables]
     if absent:
@@ -1573,39 +1573,6 @@ def fit_return_curve(
 # --------------------------------------------------------------------------
 # a competitor opens a show in a monopoly sector
 # --------------------------------------------------------------------------
-def transition_matrix(participation: pd.DataFrame) -> pd.DataFrame:
-    """Observed stage transitions between consecutive editions of the exhibitors who came back.
-
-    Returns
-    -------
-    DataFrame
-        Rows: stage at an edition; columns: stage at the next; each row sums
-        to 1 (a stage never left from has its row from the pooled
-        destinations of all stages).
-
-    Notes
-    -----
-    The maximum-likelihood estimate of a Markov chain's transition
-    probabilities: the share of each destination among the observed moves
-    from a stage.  Tested against a hand-built panel.
-
-    References
-    ----------
-    Anderson, T. W., & Goodman, L. A. (1957). Statistical inference about
-    Markov chains. *The Annals of Mathematical Statistics*, 28(1), 89–110.
-    """
-    check_columns(participation, ["exhibitor_id", "edition", "stage"], what="participation", error=LoyaltyError)
-    nxt = participation[["exhibitor_id", "edition", "stage"]].assign(edition=lambda d: d["edition"] - 1)
-    pairs = participation[["exhibitor_id", "edition", "stage"]].merge(nxt, on=["exhibitor_id", "edition"], suffixes=("", "_next"))
-    pairs = pairs[pairs["stage"].isin(STAGES) & pairs["stage_next"].isin(STAGES)]
-    counts = pd.crosstab(pairs["stage"], pairs["stage_next"]).reindex(index=list(STAGES), columns=list(STAGES), fill_value=0)
-    pooled = counts.sum(axis=0) / max(counts.to_numpy().sum(), 1)
-    rows = counts.div(counts.sum(axis=1).replace(0, np.nan), axis=0)
-    rows = rows.apply(lambda r: pooled if r.isna().all() else r, axis=1)
-    rows.index.name = "from"
-    return rows
-
-
 def planted_entry_logits(latent: pd.DataFrame, monopoly: Any, params) -> tuple[np.ndarray, np.ndarray]:
     """The planted return logits per stage, without and with a competitor's show.
 

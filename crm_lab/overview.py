@@ -23,9 +23,10 @@ import numpy as np
 import pandas as pd
 
 from ._checks import CrmLabError, check_columns, check_integer
+from .lifecycle import next_edition_returns
 from .schema import TABLES
 
-__all__ = ["OverviewError", "THEORY_MAP", "theory_map", "table_overview", "market_structure", "next_edition_returns",
+__all__ = ["OverviewError", "THEORY_MAP", "theory_map", "table_overview", "market_structure", 
            "return_rates", "planted_return_gap"]
 
 class OverviewError(CrmLabError):
@@ -111,41 +112,6 @@ def table_overview(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     )
 
 
-def next_edition_returns(participation: pd.DataFrame) -> pd.DataFrame:
-    """Did each exhibitor of an edition exhibit again at the next one?
-
-    Parameters
-    ----------
-    participation : DataFrame
-        The participation panel (``exhibitor_id, edition, participated``).
-
-    Returns
-    -------
-    DataFrame
-        One row per exhibitor that took part in an edition that has a next
-        one: ``exhibitor_id``, ``edition`` and ``returned`` (1 = exhibited at
-        the next edition, 0 = did not).  Other columns of the panel are kept.
-
-    Notes
-    -----
-    The retention of one edition's exhibitors at the next (Reichheld & Sasser
-    1990); churn is its complement.  Tested against a hand-checked panel of
-    three exhibitors.
-
-    References
-    ----------
-    Reichheld, F. F., & Sasser, W. E. (1990). Zero defections: Quality comes
-    to services. *Harvard Business Review*, 68(5), 105–111.
-    """
-    check_columns(participation, ["exhibitor_id", "edition", "participated"], what="participation",
-                  error=OverviewError)
-    nxt = participation[["exhibitor_id", "edition", "participated"]].rename(columns={"participated": "returned"})
-    nxt = nxt.assign(edition=nxt["edition"] - 1)
-    took_part = participation[participation["participated"] == 1]
-    out = took_part.merge(nxt, on=["exhibitor_id", "edition"], how="inner", validate="one_to_one")
-    return out.sort_values(["edition", "exhibitor_id"], ignore_index=True)
-
-
 def return_rates(participation: pd.DataFrame, *, by: pd.Series | None = None) -> pd.DataFrame:
     """Share of each edition's exhibitors who exhibit again at the next edition.
 
@@ -167,7 +133,7 @@ def return_rates(participation: pd.DataFrame, *, by: pd.Series | None = None) ->
 
     See Also
     --------
-    next_edition_returns : the same, one row per exhibitor and edition.
+    crm_lab.lifecycle.next_edition_returns : the same, one row per exhibitor and edition.
 
     Notes
     -----

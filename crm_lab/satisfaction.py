@@ -84,7 +84,7 @@ from ._checks import (
     raise_problems,
     rows_text,
 )
-from .overview import next_edition_returns
+from .lifecycle import next_edition_returns
 from .power import power_by_simulation, smallest_n
 from .resampling import bootstrap
 from .results import Result, coef_table, tidy_table
@@ -1369,7 +1369,7 @@ def return_by_level(survey: pd.DataFrame, participation: pd.DataFrame, *, satisf
         The survey (``exhibitor_id, edition, overall_sat, intent_return, nps``).
     participation : DataFrame
         The participation panel; "came back" is
-        :func:`crm_lab.overview.next_edition_returns` (the one definition).
+        :func:`crm_lab.lifecycle.next_edition_returns` (the one definition).
     satisfied_min, return_min, promoter_min : thresholds
         As in :func:`satisfaction_levels`.
     confidence : float, default 0.95
@@ -1422,7 +1422,7 @@ def relative_return(survey: pd.DataFrame, participation: pd.DataFrame, *, column
     survey : DataFrame
         The survey (``exhibitor_id, edition`` and *column*).
     participation : DataFrame
-        The participation panel (who came back: :func:`crm_lab.overview.next_edition_returns`).
+        The participation panel (who came back: :func:`crm_lab.lifecycle.next_edition_returns`).
     column : str, default "overall_sat"
     satisfied_min : float, default 6
         Satisfied: ``column >= satisfied_min`` (6–7 on the 1–7 scale).

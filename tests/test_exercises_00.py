@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crm_lab import datasets, exercises, overview, runner, stats
+from crm_lab import datasets, exercises, lifecycle, overview, runner, stats
 from crm_lab.exercises import nb00
 
 IDS = ["00.1", "00.2", "00.3", "00.4", "00.5", "00.6"]
@@ -36,7 +36,7 @@ def _notebook_state(tables, truth, params):
     structure = overview.market_structure(tables["exhibitors"], tables["sectors"])
     rates = overview.return_rates(tables["participation"], by=structure)
     last = int(rates["edition"].max())
-    returns = overview.next_edition_returns(tables["participation"])
+    returns = lifecycle.next_edition_returns(tables["participation"])
     returns["market_structure"] = returns["exhibitor_id"].map(structure)
     at = rates[rates["edition"] == last].set_index("group")
     test = stats.two_proportions(

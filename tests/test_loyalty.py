@@ -411,20 +411,6 @@ def test_planted_entry_logits_follow_the_simulator():
     assert sq[:, 2] == pytest.approx(en[:, 2])  # competitive sectors are unchanged
 
 
-def test_transition_matrix_of_a_hand_panel():
-    panel = pd.DataFrame(
-        {
-            "exhibitor_id": ["a", "a", "a", "b", "b", "c", "c"],
-            "edition": [1, 2, 3, 1, 2, 1, 2],
-            "stage": ["exploration", "formation", "stability", "exploration", "exploration", "exploration", "lapsed"],
-        }
-    )
-    t = ly.transition_matrix(panel)
-    assert t.loc["exploration"].tolist() == [0.5, 0.5, 0.0, 0.0]
-    assert t.loc["formation", "stability"] == 1.0
-    assert np.allclose(t.sum(axis=1), 1)
-
-
 def test_layer_sequence_nested_models_on_the_sample():
     from crm_lab import datasets
 

@@ -39,7 +39,7 @@ def test_return_rates_by_group_and_missing_group():
 
 
 def test_return_rates_needs_its_columns():
-    with pytest.raises(overview.OverviewError, match=r"participation: no column 'participated'; the data has: "):
+    with pytest.raises(CrmLabError, match=r"participation: no column 'participated'; the data has: "):
         overview.return_rates(_panel().drop(columns="participated"))
     with pytest.raises(CrmLabError, match="must be a pandas DataFrame"):
         overview.return_rates([1, 2])
@@ -82,8 +82,3 @@ def test_save_results_plain_json(tmp_path):
         save_results({"a": object()}, tmp_path)
 
 
-def test_next_edition_returns_by_hand():
-    r = overview.next_edition_returns(_panel())
-    # a: ed1 -> back at 2 (1), ed2 -> not at 3 (0); b: ed1 -> not back (0); c: ed2 -> back at 3 (1)
-    got = {(x, e): k for x, e, k in r[["exhibitor_id", "edition", "returned"]].itertuples(index=False)}
-    assert got == {("a", 1): 1, ("b", 1): 0, ("a", 2): 0, ("c", 2): 1}

@@ -12,7 +12,7 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from scipy import stats as sps
 
-from crm_lab import datasets, overview, power, regression, schema
+from crm_lab import datasets, lifecycle, power, regression, schema
 from crm_lab import switching as sw
 from crm_lab.regression import RegressionError
 from crm_lab.schema import SCALES
@@ -82,7 +82,7 @@ def states():
 def sample():
     survey = datasets.load("survey")
     truth = datasets.load_truth()
-    returns = overview.next_edition_returns(datasets.load("participation"))
+    returns = lifecycle.next_edition_returns(datasets.load("participation"))
     returns = returns[returns["edition"] == truth.sizes["survey_edition"]]
     scores = sw.switching_scores(survey).merge(returns[["exhibitor_id", "returned"]], on="exhibitor_id", validate="one_to_one")
     return scores, truth
@@ -447,7 +447,7 @@ def test_planted_retention_matches_the_observed_return_rate(sample):
     _, truth = sample
     part = datasets.load("participation")
     planted = sw.planted_retention(truth, part, datasets.load("exhibitors"), datasets.load("sectors"))
-    returns = overview.next_edition_returns(part)
+    returns = lifecycle.next_edition_returns(part)
     observed = returns.loc[returns["edition"] == truth.sizes["survey_edition"], "returned"]
     se = np.sqrt(planted.mean() * (1 - planted.mean()) / len(observed))
     assert len(planted) == len(observed)

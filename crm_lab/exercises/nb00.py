@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from crm_lab import overview, stats
+from crm_lab import lifecycle, overview, stats
 from crm_lab.exercises import Expected, Mistake, agree, exercise
 
 __all__: list[str] = []
@@ -52,7 +52,7 @@ def _returns(ctx) -> pd.DataFrame:
 
     def compute() -> pd.DataFrame:
         structure = overview.market_structure(ctx.tables["exhibitors"], ctx.tables["sectors"])
-        returns = overview.next_edition_returns(ctx.tables["participation"])
+        returns = lifecycle.next_edition_returns(ctx.tables["participation"])
         return returns.assign(market_structure=returns["exhibitor_id"].map(structure).to_numpy())
 
     return ctx.cached("returns", compute)
