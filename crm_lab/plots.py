@@ -21,7 +21,121 @@ from statsmodels.stats.proportion import proportion_confint
 from crm_lab._checks import CrmLabError, check_columns, check_confidence
 from crm_lab.stats import TestResult
 
-__all__ = ["PlotError", "plot_counts", "plot_effect", "plot_proportions", "set_theme"]
+__all__ = [
+    "KANO_COLORS",
+    "LABELS",
+    "ORDERS",
+    "TYPE_COLORS",
+    "PlotError",
+    "label",
+    "ordered",
+    "plot_counts",
+    "plot_effect",
+    "plot_proportions",
+    "set_theme",
+]
+
+
+# --------------------------------------------------------------------------
+# One label map, one order per categorical, one colour per category, for the whole suite
+# --------------------------------------------------------------------------
+def _labels() -> dict[str, str]:
+    from . import schema
+
+    out = {
+        # regions, sizes, sectors, stages
+        "north_china": "North China", "east_china": "East China", "south_china": "South China",
+        "central_west_china": "Central & West China", "overseas": "Overseas",
+        "small": "Small", "medium": "Medium", "large": "Large",
+        "machinery": "Machinery", "electronics": "Electronics", "textiles": "Textiles",
+        "food_beverage": "Food & beverage", "chemicals": "Chemicals", "auto_parts": "Auto parts",
+        "furniture": "Furniture", "medical_devices": "Medical devices",
+        "exploration": "Exploration", "formation": "Formation", "stability": "Stability", "decline": "Decline",
+        "lapsed": "Lapsed", "ended": "Ended",
+        # Kano
+        "A": "Attractive (A)", "O": "One-dimensional (O)", "M": "Must-be (M)", "I": "Indifferent (I)",
+        "R": "Reverse (R)", "Q": "Questionable (Q)",
+        "exhibitor_sme": "Exhibitors (SME)", "exhibitor_large": "Exhibitors (large)", "visitor": "Visitors",
+        "better": "Better (satisfaction coefficient)", "worse": "Worse (dissatisfaction coefficient)",
+        # loyalty types
+        "true": "True loyalty", "latent": "Latent loyalty", "spurious": "Spurious loyalty", "none": "No loyalty",
+        "loyalist": "Loyalists", "mercenary": "Mercenaries", "hostage": "Hostages", "terrorist": "Terrorists",
+        "bonded": "Bonded", "free": "Free", "at_risk": "At risk",
+        # constructs and common columns
+        "trust": "Trust", "switching_cost": "Switching cost", "procedural": "Procedural switching cost",
+        "financial": "Financial switching cost", "relational": "Relational switching cost",
+        "returned": "Came back next edition", "monopoly": "No rival show (monopoly)", "competitive": "Rival shows",
+        "overall_sat": "Overall satisfaction", "intent_return": "Intention to exhibit again", "nps": "NPS answer (0–10)",
+        "complaints": "Complaints", "tenure": "Tenure (editions)", "edition": "Edition", "n": "Respondents",
+        "power": "Power", "estimate": "Estimate", "share": "Share",
+    }
+    for scale, (english, _zh, _wording) in schema.SCALE_LABELS.items():
+        out.setdefault(scale, english[:1].upper() + english[1:])
+    for name in (*schema.KANO_ATTRIBUTES, *schema.SATISFACTION_ATTRIBUTES, *schema.SERVICES):
+        out.setdefault(name, name.replace("_", " ").capitalize().replace("Wifi", "Wi-Fi").replace("wifi", "Wi-Fi"))
+    return out
+
+
+#: Human labels for column and category names in figures (one map for the suite).
+LABELS: dict[str, str] = _labels()
+
+
+def label(name: Any) -> str:
+    """The human label of a column or category name (``"central_west_china"`` → ``"Central & West China"``).
+
+    Unknown names are shown with underscores as spaces and a capital first letter.
+
+    >>> label("central_west_china"), label("switching_cost"), label("some_new_column")
+    ('Central & West China', 'Switching cost', 'Some new column')
+    """
+    text = str(name)
+    if text in LABELS:
+        return LABELS[text]
+    text = text.replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def _orders() -> dict[str, tuple[str, ...]]:
+    from . import schema
+
+    return {
+        "size_class": schema.SIZE_CLASSES, "region": schema.REGIONS, "sector": schema.SECTORS,
+        "stage": (*schema.STAGES, "lapsed", "ended"), "kano": schema.KANO_CATEGORIES,
+        "dick_basu": ("true", "latent", "spurious", "none"),
+        "jones_sasser": ("loyalist", "mercenary", "hostage", "terrorist"),
+    }
+
+
+#: The order of each categorical (small < medium < large; stages in lifecycle order ...).
+ORDERS: dict[str, tuple[str, ...]] = _orders()
+
+
+def ordered(values: Any, kind: str) -> pd.Categorical:
+    """*values* as an ordered categorical in the suite's order for *kind* (a key of :data:`ORDERS`).
+
+    >>> list(ordered(["large", "small", "medium"], "size_class").sort_values())
+    ['small', 'medium', 'large']
+    """
+    if kind not in ORDERS:
+        raise PlotError(f"'kind' must be one of {sorted(ORDERS)} (got {kind!r})")
+    present = [c for c in ORDERS[kind] if c in set(pd.Series(values).dropna().astype(str))]
+    extra = sorted(set(pd.Series(values).dropna().astype(str)) - set(ORDERS[kind]))
+    return pd.Categorical(values, categories=[*present, *extra], ordered=True)
+
+
+def _palette(names: Sequence[str], colours: Sequence[str]) -> dict[str, str]:
+    return dict(zip(names, colours))
+
+
+#: One colour per Kano category across the suite (colour-blind-safe, O and I far apart).
+KANO_COLORS: dict[str, str] = _palette(("A", "O", "M", "I", "R", "Q"),
+                                        ("#009E73", "#0072B2", "#D55E00", "#999999", "#CC79A7", "#000000"))
+#: One colour per loyalty / barrier type across the suite.
+TYPE_COLORS: dict[str, str] = {
+    **_palette(("true", "latent", "spurious", "none"), ("#009E73", "#56B4E9", "#E69F00", "#999999")),
+    **_palette(("loyalist", "mercenary", "hostage", "terrorist"), ("#009E73", "#E69F00", "#D55E00", "#999999")),
+    **_palette(("bonded", "hostage", "free", "at_risk"), ("#009E73", "#D55E00", "#56B4E9", "#999999")),
+}
 
 
 class PlotError(CrmLabError):

@@ -34,7 +34,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["META_KEYS", "TABLE_COLUMNS", "Result", "coef_table", "plain", "save_results", "tidy_table"]
+__all__ = [
+    "META_KEYS",
+    "TABLE_COLUMNS",
+    "Result",
+    "coef_table",
+    "plain",
+    "save_results",
+    "say_compare",
+    "say_covers",
+    "say_interval",
+    "tidy_table",
+]
 
 #: The fixed leading columns of every result table, in order.
 TABLE_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "statistic", "df", "p_value")
@@ -279,3 +290,85 @@ class Result:
         for name in self._dict_fields:
             out[name] = plain(getattr(self, name))
         return out
+
+
+# --------------------------------------------------------------------------
+# Conclusions that stay true: sentences printed from the numbers
+# --------------------------------------------------------------------------
+def _bounds(low: float, high: float, decimals: int) -> str:
+    return f"[{fmt_number(float(low), decimals)}, {fmt_number(float(high), decimals)}]"
+
+
+def _row(result: Any, row: Any = None) -> tuple[float, float, float, float]:
+    """(estimate, ci_low, ci_high, confidence) of a result, one of its table rows, or a 4-tuple."""
+    if isinstance(result, tuple):
+        return tuple(float(v) for v in result)  # type: ignore[return-value]
+    table = result.table
+    line = table.iloc[0] if row is None else table.loc[row]
+    confidence = float(result.meta.get("confidence", float("nan")))
+    return float(line["estimate"]), float(line["ci_low"]), float(line["ci_high"]), confidence
+
+
+def say_interval(result: Any, what: str, *, row: Any = None, null: float = 0.0, decimals: int = 3,
+                 supported: str = "", unsupported: str = "") -> str:
+    """One sentence on whether an interval excludes the null value, written from the numbers.
+
+    Parameters
+    ----------
+    result : Result, or (estimate, ci_low, ci_high, confidence)
+    what : str
+        What the estimate is ("the indirect effect").
+    row : label, optional
+        The table row (default the first).
+    null : float, default 0
+    supported, unsupported : str
+        What follows in each case (", so the effect is supported").
+
+    Examples
+    --------
+    >>> say_interval((0.07, 0.04, 0.10, 0.95), "the indirect effect", supported="the mediation is supported")
+    'the indirect effect is 0.070, 95% CI [0.040, 0.100], which excludes 0: the mediation is supported.'
+    >>> say_interval((0.02, -0.01, 0.05, 0.95), "the indirect effect", unsupported="the data cannot tell")
+    'the indirect effect is 0.020, 95% CI [-0.010, 0.050], which includes 0: the data cannot tell.'
+    """
+    est, low, high, confidence = _row(result, row)
+    level = f"{confidence * 100:g}% CI " if confidence == confidence else "CI "
+    excludes = not (low <= null <= high)
+    tail = supported if excludes else unsupported
+    verdict = f"which {'excludes' if excludes else 'includes'} {null:g}"
+    return (f"{what} is {fmt_number(est, decimals)}, {level}{_bounds(low, high, decimals)}, {verdict}"
+            + (f": {tail}" if tail else "") + ".")
+
+
+def say_covers(result: Any, truth: float | None, what: str, *, row: Any = None, decimals: int = 3) -> str:
+    """Does the interval cover the planted value?  A sentence from the numbers (or why it cannot say).
+
+    >>> say_covers((0.31, 0.25, 0.36, 0.95), 0.30, "the planted path")
+    'the 95% CI [0.250, 0.360] covers the planted path, 0.300.'
+    >>> say_covers((0.31, 0.25, 0.36, 0.95), 0.40, "the planted path")
+    'the 95% CI [0.250, 0.360] misses the planted path, 0.400 (the estimate is below it).'
+    >>> say_covers((0.31, 0.25, 0.36, 0.95), None, "the planted path")
+    'there is no planted path to compare with (your own data have no planted truth).'
+    """
+    if truth is None or (isinstance(truth, float) and math.isnan(truth)):
+        return f"there is no {what.removeprefix('the ')} to compare with (your own data have no planted truth)."
+    est, low, high, confidence = _row(result, row)
+    level = f"{confidence * 100:g}% CI" if confidence == confidence else "interval"
+    if low <= truth <= high:
+        return f"the {level} {_bounds(low, high, decimals)} covers {what}, {fmt_number(float(truth), decimals)}."
+    side = "below" if est < truth else "above"
+    return (f"the {level} {_bounds(low, high, decimals)} misses {what}, {fmt_number(float(truth), decimals)} "
+            f"(the estimate is {side} it).")
+
+
+def say_compare(a: float, b: float, names: tuple[str, str], *, decimals: int = 3, what: str = "") -> str:
+    """Which of two numbers is larger, in words ("a (0.41) is larger than b (0.37)").
+
+    >>> say_compare(0.41, 0.37, ("hostages", "loyalists"), what="the drop in return")
+    'the drop in return is larger for hostages (0.410) than for loyalists (0.370).'
+    """
+    (first, fa), (second, fb) = sorted(((names[0], a), (names[1], b)), key=lambda t: -t[1])
+    if fa == fb:
+        return f"{what or 'the value'} is the same for {names[0]} and {names[1]} ({fmt_number(a, decimals)})."
+    return (f"{what or 'the value'} is larger for {first} ({fmt_number(fa, decimals)}) than for {second} "
+            f"({fmt_number(fb, decimals)}).")

@@ -526,3 +526,49 @@ def glossary(topic: str | None = None, *, path: str | Path | None = None) -> pd.
             raise ValueError(f"unknown glossary topic {topic!r}; topics: {topics}")
         table = table[keep]
     return table.reset_index(drop=True)
+
+
+class GlossaryTable:
+    """The glossary terms of a topic, shown whole (no cut-off definitions) in a notebook and as text.
+
+    See :func:`show_glossary`.
+    """
+
+    def __init__(self, table: pd.DataFrame, title: str) -> None:
+        self.table = table
+        self.title = title
+
+    def _repr_html_(self) -> str:
+        import html as _html
+
+        rows = "".join(
+            f"<tr><td><b>{_html.escape(r.term)}</b></td><td>{_html.escape(r.zh)}</td>"
+            f"<td style='text-align:left;white-space:normal'>{_html.escape(r.definition)}</td></tr>"
+            for r in self.table.itertuples()
+        )
+        return (f"<div><strong>{_html.escape(self.title)}</strong><table><thead><tr><th>term</th><th>中文</th>"
+                f"<th style='text-align:left'>definition</th></tr></thead><tbody>{rows}</tbody></table></div>")
+
+    def __str__(self) -> str:
+        lines = [self.title, "=" * len(self.title)]
+        for r in self.table.itertuples():
+            lines += [f"{r.term} ({r.zh})", textwrap.fill(r.definition, width=88, initial_indent="    ",
+                                                           subsequent_indent="    ")]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+
+def show_glossary(*topics: str, path: str | Path | None = None) -> GlossaryTable:
+    """The glossary terms of one or more topics, with their whole definitions (for a notebook's glossary cell).
+
+    >>> g = show_glossary("kano")
+    >>> len(g) > 5 and "Better" in str(g)
+    True
+    """
+    table = pd.concat([glossary(topic, path=path) for topic in topics], ignore_index=True)
+    return GlossaryTable(table, "Glossary: " + ", ".join(topics))

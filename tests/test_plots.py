@@ -4,7 +4,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import doctest  # noqa: E402
 import os  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -223,10 +222,3 @@ def test_no_figure_is_shown_or_saved(ax, returns, monkeypatch, tmp_path):
     plot_proportions(returns, x="edition", y="returned", ax=ax)
     plot_effect(two_proportions(5, 10, 3, 10), ax=ax)
     assert calls == [] and list(tmp_path.iterdir()) == []
-
-
-def test_docstring_examples_run():
-    try:
-        assert doctest.testmod(plots).failed == 0
-    finally:
-        plt.close("all")
