@@ -38,7 +38,9 @@ __all__ = [
     "ParameterError",
     "Parameters",
     "Str",
+    "NOTEBOOKS",
     "check",
+    "check_notebook",
 ]
 
 #: Names IPython (and the Python runtime) put into a kernel's namespace.
@@ -390,3 +392,77 @@ def check(namespace: Mapping[str, Any], /, **spec: Any) -> Parameters:
     if errors:
         raise ParameterError("; ".join(errors))
     return Parameters(values, baseline if baseline is not None else frozenset(namespace))
+
+
+# --------------------------------------------------------------------------
+# Each notebook's parameters, declared once (the notebook's check is one line)
+# --------------------------------------------------------------------------
+def _data_dir() -> Folder:
+    return Folder(must_exist=True, allow_empty=True)
+
+
+def _output_dir() -> Folder:
+    return Folder(must_exist=False, allow_empty=True)
+
+
+def _nb00() -> dict[str, Any]:
+    return dict(seed=Int(min=0), data_dir=_data_dir(), alpha=Float(gt=0, lt=1),
+                truth_size=Int(min=1_000, max=2_000_000), output_dir=_output_dir())
+
+
+def _nb02() -> dict[str, Any]:
+    return dict(seed=Int(min=0), data_dir=_data_dir(), segment=Str(allow_empty=False), edition=Int(min=0),
+                n_boot=Int(min=0, max=100_000), alpha=Float(gt=0, lt=0.5), n_sims=Int(min=20, max=20_000),
+                output_dir=_output_dir())
+
+
+def _nb03() -> dict[str, Any]:
+    return dict(seed=Int(min=0), data_dir=_data_dir(), alpha=Float(gt=0, lt=0.5), survey_share=Float(gt=0, le=1),
+                n_boot=Int(min=200, max=100_000), n_boot_sem=Int(min=20, max=5_000), n_sims=Int(min=2, max=2_000),
+                sim_exhibitors=Int(min=1_000, max=200_000), power_sims=Int(min=10, max=5_000),
+                output_dir=_output_dir())
+
+
+def _nb04() -> dict[str, Any]:
+    return dict(seed=Int(min=0), data_dir=_data_dir(), alpha=Float(gt=0, lt=1),
+                attitude_quantile=Float(gt=0, lt=1), patronage_quantile=Float(gt=0, lt=1),
+                satisfaction_quantile=Float(gt=0, lt=1), loyalty_quantile=Float(gt=0, lt=1),
+                spline_df=Int(min=0, max=8), truth_size=Int(min=1_000, max=1_000_000),
+                n_reps=Int(min=20, max=20_000), editions_ahead=Int(min=1, max=20), output_dir=_output_dir())
+
+
+def _rule04(P: Parameters) -> None:
+    if P.spline_df in (1, 2):
+        raise ParameterError(f"parameter 'spline_df' must be 0 or at least 3 (got {P.spline_df})")
+
+
+def _nb05() -> dict[str, Any]:
+    return dict(seed=Int(min=0), data_dir=_data_dir(), alpha=Float(gt=0, lt=0.5), n_boot=Int(min=0, max=100_000),
+                n_sims=Int(min=100, max=100_000), power_reps=Int(min=50, max=100_000),
+                truth_size=Int(min=5_000, max=2_000_000), output_dir=_output_dir())
+
+
+#: Notebook prefix -> (a function returning its parameter declaration, an extra rule or None).
+NOTEBOOKS: dict[str, tuple[Any, Any]] = {
+    "00": (_nb00, None),
+    "02": (_nb02, None),
+    "03": (_nb03, None),
+    "04": (_nb04, _rule04),
+    "05": (_nb05, None),
+}
+
+
+def check_notebook(namespace: Mapping[str, Any], notebook: str, /) -> Parameters:
+    """Check a suite notebook's parameters against their declaration in :data:`NOTEBOOKS` (one line in the notebook).
+
+    >>> P = check_notebook({"seed": 1, "data_dir": "", "alpha": 0.05, "truth_size": 5000, "output_dir": ""}, "00")
+    >>> P.alpha
+    0.05
+    """
+    if notebook not in NOTEBOOKS:
+        raise KeyError(f"no parameter declaration for notebook {notebook!r} (known: {', '.join(NOTEBOOKS)})")
+    declare, rule = NOTEBOOKS[notebook]
+    checked = check(namespace, **declare())
+    if rule is not None:
+        rule(checked)
+    return checked
