@@ -8,7 +8,7 @@ and the tooling that runs them.
 
 __version__ = "0.1.0"
 
-from .datasets import DataValidationError, load, load_all, load_truth
+from .datasets import DataValidationError, connect, load, load_all, load_truth
 from .simulate import Market, MarketParams, Truth, simulate_market
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "Market",
     "MarketParams",
     "Truth",
+    "connect",
     "load",
     "load_all",
     "load_truth",
