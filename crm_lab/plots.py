@@ -68,6 +68,8 @@ def _labels() -> dict[str, str]:
         "overall_sat": "Overall satisfaction", "intent_return": "Intention to exhibit again", "nps": "NPS answer (0–10)",
         "complaints": "Complaints", "tenure": "Tenure (editions)", "edition": "Edition", "n": "Respondents",
         "power": "Power", "estimate": "Estimate", "share": "Share",
+        "visitor_type": "Visitor type", "trade": "Trade visitors", "public": "Public visitors",
+        "market_structure": "Market structure",
     }
     for scale, (english, _zh, _wording) in schema.SCALE_LABELS.items():
         out.setdefault(scale, english[:1].upper() + english[1:])

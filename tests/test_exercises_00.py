@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crm_lab import datasets, exercises, lifecycle, overview, runner, stats
+from crm_lab import datasets, exercises, lifecycle, overview, results, runner, stats
 from crm_lab.exercises import nb00
 
 IDS = ["00.1", "00.2", "00.3", "00.4", "00.5", "00.6"]
@@ -46,7 +46,7 @@ def _notebook_state(tables, truth, params):
     )
     planted = None if truth is None else overview.planted_return_gap(truth, n_exhibitors=P.truth_size, rng=P.seed)
     return {"tables": tables, "truth": truth, "P": P, "returns": returns, "last": last, "test": test,
-            "planted": planted, "np": np, "pd": pd, "stats": stats}
+            "planted": planted, "np": np, "pd": pd, "stats": stats, "overview": overview, "results": results}
 
 
 def _notebook_solutions(state):

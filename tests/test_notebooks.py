@@ -10,6 +10,7 @@ import pytest
 from userdata import mtimes
 
 from crm_lab import datasets, runner
+from crm_lab.simulate import simulate_market
 
 pytestmark = pytest.mark.notebook
 
@@ -45,6 +46,28 @@ def test_every_notebook_is_committed_executed_with_one_parameters_cell():
         assert nb.metadata["kernelspec"]["name"] == "python3"
 
 
+def assert_start_here_conclusions_agree(res):
+    """Notebook 00: each verdict in results.json, and the sentence printed for it, follow from the numbers."""
+    rd, said = res["risk_difference"], res["conclusions"]
+    excludes = rd["ci_low"] > 0 or rd["ci_high"] < 0
+    assert res["risk_difference_excludes_zero"] == excludes
+    assert ("which excludes 0" if excludes else "which includes 0") in said["risk_difference"]
+    assert f"[{rd['ci_low']:.3f}, {rd['ci_high']:.3f}]".replace("-0.000", "0.000") in said["risk_difference"]
+    planted = res["planted_difference"]
+    if planted is None:
+        assert res["planted_covered"] is None and "no planted gap" in said["planted"]
+    else:
+        covered = rd["ci_low"] <= planted <= rd["ci_high"]
+        assert res["planted_covered"] == covered
+        assert (" covers " if covered else " misses ") in said["planted"]
+        assert f"{planted:.3f}" in said["planted"]
+    ratio = res["width_ratio"]
+    assert ratio["ci_low"] <= ratio["estimate"] <= ratio["ci_high"]
+    assert res["width_ratio_excludes_half"] == (not ratio["ci_low"] <= 0.5 <= ratio["ci_high"])
+    assert ("which excludes 0.5" if res["width_ratio_excludes_half"] else "which includes 0.5") in said["width_ratio"]
+    assert 0.4 < ratio["estimate"] < 0.6  # about half, not a quarter: precision grows with √n
+
+
 def test_start_here_with_other_parameters(run_nb, tmp_path):
     result = run_nb("00_start_here", seed=7, alpha=0.01, truth_size=5000)
     res = result.results
@@ -54,7 +77,19 @@ def test_start_here_with_other_parameters(run_nb, tmp_path):
     assert res["planted_difference"] is not None and -0.2 < res["planted_difference"] < 0.3
     default = json.loads((tmp_path / "00_start_here" / "results.json").read_text())
     assert default == res
+    assert_start_here_conclusions_agree(res)
     # the instructor's solutions stay right at another level and truth simulation
+    assert_every_check_correct(result.output, 6)
+
+
+def test_start_here_on_another_simulated_market(run_nb, tmp_path):
+    # another market (data seed 3) with its planted truth, and another notebook seed: the verdicts follow the numbers
+    folder = tmp_path / "market3"
+    datasets.write_tables(simulate_market(1200, n_visitors=300, kano_respondents=20, rng=3), folder)
+    result = run_nb("00_start_here", tmp_path / "out", data_dir=str(folder), seed=3, truth_size=5000)
+    res = result.results
+    assert res["n_exhibitors"] == 1200 and res["planted_difference"] is not None
+    assert_start_here_conclusions_agree(res)
     assert_every_check_correct(result.output, 6)
 
 
@@ -68,6 +103,7 @@ def test_start_here_on_a_users_data_folder(run_nb, user_data, tmp_path):
     rates = market.tables["participation"]
     assert 0 < res["return_rate_competitive"] <= 1 and len(rates) > 0
     assert mtimes(user) == before, "the user's folder was written to"
+    assert_start_here_conclusions_agree(res)
     # the instructor's solutions stay right on a user's data (no planted truth: 00.6 answers "d")
     assert_every_check_correct(result.output, 6)
 

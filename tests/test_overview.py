@@ -82,3 +82,66 @@ def test_save_results_plain_json(tmp_path):
         save_results({"a": object()}, tmp_path)
 
 
+
+
+def test_theory_map_names_the_notebooks_being_written_and_no_outside_file(tmp_path):
+    tm = overview.theory_map(tmp_path).set_index("notebook")
+    for stem in ("01_customer_data_and_satisfaction", "06_customer_value_and_segmentation", "07_relationship_lifecycle"):
+        assert stem in tm.index and not tm.loc[stem, "available"]
+    assert "promotional" in tm.loc["01_customer_data_and_satisfaction", "teaches"]
+    assert "privacy" in tm.loc["01_customer_data_and_satisfaction", "teaches"]
+    assert list(tm.columns) == ["topic", "zh", "teaches", "references", "available"]
+    assert not tm.apply(lambda col: col.astype(str).str.contains("THEORY")).any().any()
+    (tmp_path / "07_relationship_lifecycle.ipynb").write_text("{}")
+    assert overview.theory_map(tmp_path).set_index("notebook").loc["07_relationship_lifecycle", "available"]
+
+
+def test_width_ratio_by_hand():
+    # means 1.1 and 2.2; variances 0.02 and 0.08; se = 0.5 * sqrt(0.02 / (2 * 1.21) + 0.08 / (2 * 4.84))
+    est, low, high, conf = overview.width_ratio([1.0, 1.2], [2.0, 2.4])
+    se = 0.5 * np.sqrt(0.02 / 2.42 + 0.08 / 9.68)
+    assert est == pytest.approx(0.5) and conf == 0.95
+    assert (low, high) == pytest.approx((0.5 - 1.959964 * se, 0.5 + 1.959964 * se))
+    with pytest.raises(overview.OverviewError, match="at least 2 finite widths"):
+        overview.width_ratio([1.0], [2.0, 2.1])
+
+
+def test_plot_composition_orders_labels_and_counts():
+    import matplotlib.pyplot as plt
+
+    df = pd.DataFrame({"region": ["overseas", "central_west_china", "north_china", "north_china"],
+                       "size_class": ["large", "small", "medium", "small"]})
+    fig, ax = plt.subplots()
+    overview.plot_composition(df, by="region", hue="size_class", ax=ax)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["North China", "Central & West China", "Overseas"]
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["Small", "Medium", "Large"]
+    assert legend.get_title().get_text() == "Size class"
+    # the legend is outside the axes (anchored right of them)
+    assert legend.get_bbox_to_anchor().x0 >= ax.get_window_extent().x1 - 1
+    widths = sorted(int(round(p.get_width())) for p in ax.patches if p.get_width() > 0)
+    assert widths == [1, 1, 1, 1]
+    with pytest.raises(overview.OverviewError, match="region"):
+        overview.plot_composition(df.drop(columns="region"), by="region", hue="size_class", ax=ax)
+    plt.close(fig)
+
+
+def test_return_figures_have_human_labels_and_legends_off_the_data():
+    import matplotlib.pyplot as plt
+
+    from crm_lab import stats
+
+    returns = pd.DataFrame({"edition": [1, 1, 1, 1, 2, 2, 2, 2], "returned": [1, 0, 1, 1, 0, 1, 1, 1],
+                            "market_structure": ["monopoly", "competitive"] * 4})
+    fig, ax = plt.subplots()
+    overview.plot_return_rates(returns, confidence=0.9, ax=ax)
+    assert ax.get_xlabel() == "Edition" and "90% Wilson CI" in ax.get_ylabel()
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["Rival shows", "No rival show (monopoly)"]
+    assert legend.get_bbox_to_anchor().x0 >= ax.get_window_extent().x1 - 1
+    plt.close(fig)
+    fig, ax = plt.subplots()
+    overview.plot_return_gap(stats.two_proportions(30, 40, 50, 80), planted=0.1, ax=ax)
+    assert sorted(t.get_text() for t in ax.get_legend().get_texts()) == ["estimate (95% CI)", "planted truth"]
+    assert ax.get_legend().get_bbox_to_anchor().y1 <= ax.get_window_extent().y0 + 1  # below the axes
+    plt.close(fig)

@@ -123,7 +123,7 @@ def _keep(expected: float, mistakes: list[Mistake], digits: int = 3) -> list[Mis
 # 00.1 — compute: the trade visitors of the latest edition
 # --------------------------------------------------------------------------
 @exercise("00.1", kind="compute", title="Trade visitors at the latest edition",
-          theory="the section *Three customer types, one relationship* (THEORY.md §1)",
+          theory="the section *Three customer types, one relationship*",
           hint="take the visitors with a row in `visits` at the latest edition, look up their type in `visitors`, "
                "and count each visitor once.",
           why="Trade visitors (专业观众) are the audience exhibitors pay a booth for: their share is part of the "
@@ -236,7 +236,7 @@ def _newcombe_lower(ctx):
 # 00.4 — interpret: what the interval says, and what it does not
 # --------------------------------------------------------------------------
 @exercise("00.4", kind="interpret", title="Reading the risk-difference interval", answer="choice",
-          theory="the section *A first test* and the reading after it (THEORY.md §6: monopoly loyalty)",
+          theory="the section *A first test* and the reading after it (Jones & Sasser 1995: monopoly loyalty)",
           choices={
               "a": "The interval lies entirely on one side of 0: at level α the return rates of the two market "
                    "structures differ, in the direction of the estimate. This is an association in one edition; "
