@@ -105,6 +105,7 @@ def _orders() -> dict[str, tuple[str, ...]]:
         "stage": (*schema.STAGES, "lapsed", "ended"), "kano": schema.KANO_CATEGORIES,
         "dick_basu": ("true", "latent", "spurious", "none"),
         "jones_sasser": ("loyalist", "mercenary", "hostage", "terrorist"),
+        "barrier": ("hostage", "at_risk", "bonded", "free"),
     }
 
 

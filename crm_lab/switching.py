@@ -74,6 +74,7 @@ from .stats import TestResult
 __all__ = [
     "BARRIER_GROUPS",
     "FACETS",
+    "GROUP_ORDER",
     "LeverEffects",
     "NESTED_MODELS",
     "SwitchingError",
@@ -81,13 +82,23 @@ __all__ = [
     "barrier_groups",
     "compare_models",
     "interaction_targets",
+    "design_t",
+    "group_lever_effects",
     "lever_effects",
     "measurement_models",
+    "moderator_slope_zero",
+    "moderator_slopes",
     "planted_retention",
+    "plot_dominance",
+    "plot_group_returns",
     "plot_interaction",
+    "plot_interaction_estimate",
+    "plot_intervals",
     "plot_johnson_neyman",
     "plot_power_curve",
+    "plot_t_design",
     "power_inputs",
+    "sample_against_design",
     "switching_scores",
     "total_satisfaction_effect",
 ]
@@ -296,6 +307,9 @@ def compare_models(data: pd.DataFrame, *, confidence: float = 0.90) -> measureme
 # --------------------------------------------------------------------------
 #: The four cells of :func:`barrier_groups`.
 BARRIER_GROUPS = ("bonded", "hostage", "free", "at_risk")
+#: The order in which tables and figures show the groups: the less satisfied pair (high, low barrier), then the
+#: more satisfied pair, so that each comparison of a high with a low barrier sits side by side.
+GROUP_ORDER = ("hostage", "at_risk", "bonded", "free")
 
 
 def barrier_groups(
@@ -483,6 +497,156 @@ def lever_effects(
     return LeverEffects(table=table, draws=draws, meta=meta)
 
 
+def group_lever_effects(
+    result: regression.ModerationResult,
+    shift: Mapping[str, float],
+    groups: Any,
+    *,
+    order: Any = None,
+    n_sims: int = 2000,
+    confidence: float = 0.95,
+    rng=None,
+) -> LeverEffects:
+    """One what-if, averaged within each group, all groups from the same coefficient draws.
+
+    Parameters
+    ----------
+    result : crm_lab.regression.ModerationResult
+        A fitted moderation (typically the logistic model of next-edition return).
+    shift : dict
+        ``{column: shift in SD units}`` for x and/or the moderator, e.g.
+        ``{"switching_cost": -1.0}``.
+    groups : array-like
+        One group label per respondent of the fitted model (e.g.
+        :func:`barrier_groups`).
+    order : sequence of str, optional
+        The groups to report and their order (default the labels present,
+        in :data:`GROUP_ORDER` where they belong to it).
+    n_sims : int, default 2000
+    confidence : float, default 0.95
+    rng : int, Generator or None
+
+    Returns
+    -------
+    LeverEffects
+        One row per *group* (``baseline``: the group's mean prediction at the
+        fitted coefficients); :meth:`LeverEffects.difference` compares two
+        groups with paired draws ("does the drop cost hostages more than the
+        at-risk group?").
+
+    Notes
+    -----
+    As :func:`lever_effects` (King, Tomz & Wittenberg 2000): one set of
+    draws :math:`\\beta^{(s)} \\sim N(\\hat\\beta, \\hat V)`, the change of
+    each group's mean prediction under the shift.  Tested: each row equals
+    :func:`lever_effects` with the group's mask and the same generator seed.
+
+    References
+    ----------
+    King, G., Tomz, M., & Wittenberg, J. (2000). Making the most of
+    statistical analyses: Improving interpretation and presentation.
+    *American Journal of Political Science*, 44(2), 347–361.
+    """
+    confidence = check_confidence(confidence, error=SwitchingError)
+    labels = pd.Series(np.asarray(groups, dtype=object)).astype(str)
+    if len(labels) != int(result.model.nobs):
+        raise SwitchingError(f"group_lever_effects: 'groups' needs one label per respondent of the model "
+                             f"({int(result.model.nobs)}) (got {len(labels)})")
+    present = list(pd.unique(labels))
+    if order is None:
+        order = [g for g in GROUP_ORDER if g in present] + sorted(g for g in present if g not in GROUP_ORDER)
+    order = [str(g) for g in order]
+    unknown = [g for g in order if g not in present]
+    if unknown:
+        raise SwitchingError(f"group_lever_effects: no respondents in group(s) {unknown} (groups: {present})")
+    seed = np.random.default_rng(rng).integers(2**63)  # one seed: every group gets the same coefficient draws
+    columns, baselines, n = [], [], 0
+    for g in order:
+        draws, base, _, k = _lever_draws(result, {"shift": shift}, mask=(labels == g).to_numpy(), n_sims=n_sims,
+                                         rng=np.random.default_rng(seed))
+        columns.append(draws[:, 0])
+        baselines.append(base)
+        n += k
+    draws = np.column_stack(columns)
+    low, high = percentile_interval(draws, confidence, axis=0)
+    est = np.median(draws, axis=0)
+    se = draws.std(axis=0, ddof=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = est / se
+    table = tidy_table({"estimate": est, "se": se, "ci_low": low, "ci_high": high, "statistic": z,
+                        "p_value": 2 * sps.norm.sf(np.abs(z)), "baseline": baselines},
+                       index=order, name="group", extras=("baseline",))
+    m = result.meta
+    meta = {"n": n, "confidence": confidence, "n_sims": draws.shape[0], "y": m["y"], "family": m["family"],
+            "shifts": {"shift": dict(shift)},
+            "method": f"simulation of the fitted {m['family']} coefficients ({draws.shape[0]} draws from their "
+                      "asymptotic normal, the same draws for every group); change in each group's mean prediction; "
+                      "percentile interval, Wald z with the simulation SE",
+            "citation": _KTW_CITATION}
+    return LeverEffects(table=table, draws=draws, meta=meta)
+
+
+def moderator_slopes(result: regression.ModerationResult, at: Mapping[str, float], *,
+                     confidence: float | None = None) -> pd.DataFrame:
+    """The slope of the *moderator* at given values of x (the other side of the interaction).
+
+    A product term is symmetric: if the slope of satisfaction depends on switching cost, the slope of switching
+    cost depends on satisfaction, :math:`\\partial y/\\partial W = b_2 + b_3 S`.
+
+    Parameters
+    ----------
+    result : crm_lab.regression.ModerationResult
+    at : dict
+        Label -> value of x in its original units (e.g. a group's mean satisfaction).
+    confidence : float, optional
+        Default the result's level.
+
+    Returns
+    -------
+    DataFrame
+        :func:`crm_lab.regression.simple_slopes` with the roles of x and the
+        moderator swapped: index the labels, ``moderator`` (here: the x value),
+        ``estimate, se, ci_low, ci_high, statistic, df, p_value`` (on the
+        log-odds scale for a logistic model).
+
+    Notes
+    -----
+    Tested against refits with x re-centred at the probe value (where the
+    slope is the moderator's coefficient).
+
+    References
+    ----------
+    Aiken, L. S., & West, S. G. (1991). *Multiple Regression: Testing and
+    Interpreting Interactions*. Newbury Park, CA: Sage.
+    """
+    m = result.meta
+    t = m["terms"]
+    fit = result.model
+    names = [t["moderator"], t["product"]]
+    cov = fit.cov_params().loc[names, names].to_numpy()
+    values = np.array([float(v) for v in at.values()])
+    df = None if m["family"] == "logit" else float(fit.df_resid)
+    out = regression.simple_slopes(fit.params[names].to_numpy(), cov, values - m["centres"][m["x"]], df=df,
+                                   confidence=m["confidence"] if confidence is None else confidence,
+                                   labels=[str(k) for k in at])
+    out["moderator"] = values
+    return out
+
+
+def moderator_slope_zero(result: regression.ModerationResult) -> float:
+    """The value of x (original units) at which the fitted slope of the moderator changes sign, :math:`-b_2/b_3`.
+
+    With a negative interaction, the moderator's slope is positive below this value and negative above it; a
+    straight-line product term forces such a crossing somewhere (possibly outside the data).
+    """
+    m = result.meta
+    t = m["terms"]
+    b = result.model.params
+    if b[t["product"]] == 0:
+        return float("nan")
+    return float(m["centres"][m["x"]] - b[t["moderator"]] / b[t["product"]])
+
+
 def _exog(result: regression.ModerationResult, x_shift: float, w_shift: float) -> np.ndarray:
     fit = result.model
     t = result.meta["terms"]
@@ -643,6 +807,109 @@ def power_inputs(
     }
 
 
+def design_t(
+    n: int,
+    *,
+    b_x: float,
+    b_m: float,
+    b_xm: float,
+    r: float = 0.0,
+    reliability: Any = 1.0,
+    reps: int = 2000,
+    rng=None,
+) -> np.ndarray:
+    """The t statistic of the interaction in *reps* simulated surveys of size *n* under a power design.
+
+    Parameters
+    ----------
+    n : int
+        Respondents per survey.
+    b_x, b_m, b_xm, r, reliability
+        The design of :func:`crm_lab.power.simulate_moderation` (e.g. from
+        :func:`power_inputs`).
+    reps : int, default 2000
+    rng : int, Generator or None
+
+    Returns
+    -------
+    ndarray (reps,)
+        The t of the product term of ``y ~ x_c * w_c`` in each survey
+        (:func:`crm_lab.regression.batched_ols`); power at level α is the
+        share with :math:`|t| > t_{1-α/2}`.
+
+    Notes
+    -----
+    The same simulation as :func:`crm_lab.power.power_curve`, keeping the
+    whole distribution of t instead of the share of rejections, so that one
+    survey's t can be placed in it (:func:`sample_against_design`).  Tested:
+    the share of rejections matches :func:`crm_lab.power.power_curve`.
+    """
+    from .power import simulate_moderation
+
+    n = check_integer(n, "n", low=10, error=SwitchingError)
+    reps = check_integer(reps, "reps", low=1, error=SwitchingError)
+    rng = np.random.default_rng(rng)
+    out = []
+    chunk = max(1, 4_000_000 // (4 * n))
+    for start in range(0, reps, chunk):
+        k = min(chunk, reps - start)
+        x, w, y = simulate_moderation(n, k, b_x=b_x, b_m=b_m, b_xm=b_xm, r=r, reliability=reliability, rng=rng)
+        xc, wc = x - x.mean(axis=1, keepdims=True), w - w.mean(axis=1, keepdims=True)
+        beta, se, _ = regression.batched_ols(np.stack([np.ones_like(xc), xc, wc, xc * wc], axis=2), y)
+        out.append(beta[:, 3] / se[:, 3])
+    return np.concatenate(out)
+
+
+def sample_against_design(t_sample: float, t_design: Any, *, df: float, alpha: float = 0.05,
+                          confidence: float = 0.95) -> dict[str, float | bool | int]:
+    """Power under a design, and where one survey's t falls among the design's simulated surveys.
+
+    Parameters
+    ----------
+    t_sample : float
+        The t of the interaction in this survey.
+    t_design : array
+        :func:`design_t` at this survey's size.
+    df : float
+        Residual degrees of freedom of the test (the critical t).
+    alpha : float, default 0.05
+        Level of the test.
+    confidence : float, default 0.95
+        Level of the Monte Carlo (Wilson) intervals.
+
+    Returns
+    -------
+    dict
+        ``power`` and ``power_ci_low/high`` (share of simulated surveys with
+        :math:`|t| > t_{crit}`), ``median_t``, ``t_low/t_high`` (the middle
+        *confidence* share of the simulated t), ``sample_t``,
+        ``share_as_extreme`` and ``share_ci_low/high`` (share of simulated
+        surveys with :math:`|t| \\ge |t_{sample}|`), ``reps``, and the
+        verdicts ``sample_rejects`` (:math:`|t_{sample}| > t_{crit}`) and
+        ``sample_unusual`` (``share_as_extreme < alpha``: a t this far out is
+        rare under the design).
+
+    Notes
+    -----
+    Power is a property of the design (the planted effect, the measurement
+    and n), not of one survey: a survey whose t lies far in the tail is a
+    lucky draw, or a sign that the design understates the effect.
+    """
+    from .stats import proportion_ci
+
+    t = np.asarray(t_design, dtype=float)
+    reps = int(t.size)
+    crit = float(sps.t.ppf(1 - alpha / 2, df))
+    power_hat, p_low, p_high = proportion_ci(int((np.abs(t) > crit).sum()), reps, confidence=confidence)
+    share, s_low, s_high = proportion_ci(int((np.abs(t) >= abs(t_sample)).sum()), reps, confidence=confidence)
+    t_low, t_high = np.quantile(t, [(1 - confidence) / 2, (1 + confidence) / 2])
+    return {"power": float(power_hat), "power_ci_low": float(p_low), "power_ci_high": float(p_high),
+            "median_t": float(np.median(t)), "t_low": float(t_low), "t_high": float(t_high),
+            "sample_t": float(t_sample), "critical_t": crit,
+            "share_as_extreme": float(share), "share_ci_low": float(s_low), "share_ci_high": float(s_high),
+            "reps": reps, "sample_rejects": bool(abs(t_sample) > crit), "sample_unusual": bool(share < alpha)}
+
+
 def planted_retention(
     truth,
     participation: pd.DataFrame,
@@ -791,63 +1058,204 @@ def interaction_targets(truth, *, n_exhibitors: int = 60_000, rng=None) -> dict[
 # --------------------------------------------------------------------------
 # figures (axes-level: draw into ax, return it)
 # --------------------------------------------------------------------------
+def _legend_below(ax, ncol: int = 1, offset: float = -0.18) -> None:
+    """The legend under the axes, off the data."""
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, offset), ncol=ncol, fontsize="small",
+                  frameon=False)
+
+
+def _outcome_label(result: regression.ModerationResult) -> str:
+    from .plots import label
+
+    name = label(result.meta["y"])
+    return f"P({name[:1].lower() + name[1:]})" if result.meta["family"] == "logit" else name
+
+
 def plot_interaction(result: regression.ModerationResult, *, ax=None, n_points: int = 50):
     """Predicted y against x at each probe value of the moderator (the interaction plot).
 
-    Lines from :func:`crm_lab.regression.predicted_lines`; returns the Axes.
+    Lines from :func:`crm_lab.regression.predicted_lines` (x is continuous, so lines are right here); human
+    labels from :func:`crm_lab.plots.label`; the legend under the axes.  Returns the Axes.
     """
     import matplotlib.pyplot as plt
 
+    from .plots import label
+
     ax = plt.gca() if ax is None else ax
     lines = regression.predicted_lines(result, n_points=n_points)
-    for label, part in lines.groupby("probe", sort=False):
-        ax.plot(part["x"], part["predicted"], label=f"{result.meta['moderator']} {label} ({part['moderator'].iloc[0]:.2f})")
-    ax.set(xlabel=result.meta["x"], ylabel=("P(" + result.meta["y"] + ")") if result.meta["family"] == "logit" else result.meta["y"])
-    ax.legend(fontsize="small")
+    moderator = label(result.meta["moderator"])
+    for i, (probe, part) in enumerate(lines.groupby("probe", sort=False)):
+        ax.plot(part["x"], part["predicted"], color=f"C{i}",
+                label=f"{moderator} {probe} ({part['moderator'].iloc[0]:.2f})")
+    ax.set(xlabel=label(result.meta["x"]), ylabel=_outcome_label(result))
+    _legend_below(ax, ncol=1)
     return ax
 
 
 def plot_johnson_neyman(result: regression.ModerationResult, *, ax=None, n_points: int = 200):
     """The slope of x with its confidence band over the moderator; significant part shaded, bounds dashed.
 
-    Band from :func:`crm_lab.regression.slope_band`; returns the Axes.
+    Band from :func:`crm_lab.regression.slope_band`; the legend under the axes.  Returns the Axes.
     """
     import matplotlib.pyplot as plt
 
+    from .plots import label
+
     ax = plt.gca() if ax is None else ax
     band = regression.slope_band(result, n_points=n_points)
-    ax.plot(band["moderator"], band["estimate"], color="C0")
+    ax.plot(band["moderator"], band["estimate"], color="C0", label="slope")
     ax.fill_between(band["moderator"], band["ci_low"], band["ci_high"], color="C0", alpha=0.15,
-                    label=f"{result.jn.confidence:.0%} CI")
+                    label=f"{result.jn.confidence * 100:g}% CI")
     sig = band["significant"].to_numpy()
     ax.fill_between(band["moderator"], band["ci_low"], band["ci_high"], where=sig, color="C2", alpha=0.3,
                     label="slope significant")
     lo, hi = band["moderator"].min(), band["moderator"].max()
-    for bound in result.jn.bounds_original:
-        if lo <= bound <= hi:
-            ax.axvline(bound, color="C3", linestyle="--", linewidth=1)
+    shown = [b for b in result.jn.bounds_original if lo <= b <= hi]
+    for i, bound in enumerate(shown):
+        ax.axvline(bound, color="C3", linestyle="--", linewidth=1, label="Johnson–Neyman bound" if i == 0 else None)
     ax.axhline(0, color="grey", linewidth=0.8)
-    ax.set(xlabel=result.meta["moderator"], ylabel=f"slope of {result.meta['x']}")
-    ax.legend(fontsize="small")
+    scale = " (log-odds)" if result.meta["family"] == "logit" else ""
+    x_name = label(result.meta["x"])
+    ax.set(xlabel=label(result.meta["moderator"]), ylabel=f"Slope of {x_name[:1].lower() + x_name[1:]}{scale}")
+    _legend_below(ax, ncol=2)
+    return ax
+
+
+def plot_interaction_estimate(result: regression.ModerationResult, *, target: float | None = None, ax=None):
+    """The standardised interaction with its interval, and the observed-score target of the planted market.
+
+    :func:`crm_lab.plots.plot_effect` with the diamond named for what it is (the value the same regression
+    gives on observed scores in a large planted market, not the latent planted value) and the legend under the
+    axes.  Returns the Axes.
+    """
+    from .plots import plot_effect
+
+    ax = plot_effect({"Satisfaction × switching cost\n(standardised)": result.standardized}, truth=target, ax=ax)
+    handles, labels = ax.get_legend_handles_labels()
+    labels = ["observed-score target (planted market)" if lab == "planted truth" else lab for lab in labels]
+    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=1, fontsize="small",
+              frameon=False)
+    ax.set_xlabel("Standardised interaction")
+    return ax
+
+
+def plot_intervals(table: pd.DataFrame, *, planted: str | None = None, planted_label: str = "planted",
+                   xlabel: str = "Estimate", ci_label: str = "estimate (95% CI)", null: float | None = 0.0,
+                   ax=None):
+    """Estimates with their intervals, one row per index label (categorical: points and bars, no lines).
+
+    Parameters
+    ----------
+    table : DataFrame
+        Columns ``estimate, ci_low, ci_high`` (and *planted*, if given); the
+        index labels the rows, shown through :func:`crm_lab.plots.label`.
+    planted : str, optional
+        Column of planted values, drawn as diamonds.
+    planted_label, xlabel, ci_label : str
+        Legend and axis texts (say what the bars are: "estimate (95% CI)").
+    null : float or None, default 0
+        A reference line (None for none).
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    import matplotlib.pyplot as plt
+
+    from .plots import label
+
+    check_columns(table, ["estimate", "ci_low", "ci_high"] + ([planted] if planted else []), what="plot_intervals",
+                  error=SwitchingError)
+    ax = plt.gca() if ax is None else ax
+    pos = np.arange(len(table))
+    est = table["estimate"].to_numpy(dtype=float)
+    err = np.vstack([est - table["ci_low"].to_numpy(dtype=float), table["ci_high"].to_numpy(dtype=float) - est])
+    if null is not None:
+        ax.axvline(null, color="grey", linewidth=0.8)
+    ax.errorbar(est, pos, xerr=err, fmt="o", color="C0", capsize=4, linestyle="none", label=ci_label)
+    if planted and table[planted].notna().any():
+        ax.plot(table[planted].to_numpy(dtype=float), pos, "D", color="C3", linestyle="none", label=planted_label)
+    ax.set_yticks(pos, [label(i) for i in table.index])
+    ax.set_ylim(len(table) - 0.5, -0.5)
+    ax.set_xlabel(xlabel)
+    _legend_below(ax, ncol=2, offset=-0.3)
+    return ax
+
+
+def plot_dominance(weights: pd.DataFrame, *, confidence: float = 0.95, ax=None):
+    """General dominance weights of the switching-cost types with bootstrap intervals (and latent weights).
+
+    :func:`plot_intervals` of a :func:`crm_lab.regression.dominance` table (optional column
+    ``planted_latent``: the same analysis on the respondents' latent scores).  Returns the Axes.
+    """
+    return plot_intervals(weights, planted="planted_latent" if "planted_latent" in weights else None,
+                          planted_label="latent scores (planted truth)", null=None,
+                          xlabel="General dominance weight (ΔR² of intention)",
+                          ci_label=f"estimate ({confidence * 100:g}% bootstrap CI)", ax=ax)
+
+
+def plot_group_returns(data: pd.DataFrame, *, group: str = "group", y: str = "returned",
+                       confidence: float = 0.95, ax=None):
+    """Share of each satisfaction × barrier group back at the next edition, with Wilson intervals.
+
+    :func:`crm_lab.plots.plot_proportions` with the groups in :data:`GROUP_ORDER`, unconnected points (the
+    groups are categories, not a scale), one colour per group (:data:`crm_lab.plots.TYPE_COLORS`) and human
+    labels.  Returns the Axes.
+    """
+    from .plots import TYPE_COLORS, label, plot_proportions
+
+    check_columns(data, [group, y], what="plot_group_returns", error=SwitchingError)
+    present = set(data[group].astype(str))
+    order = [g for g in GROUP_ORDER if g in present] + sorted(present - set(GROUP_ORDER))
+    frame = data.assign(**{group: data[group].astype(str)})
+    ax = plot_proportions(frame, x=group, y=y, confidence=confidence, ax=ax, order=order, hue=group,
+                          hue_order=order, palette={g: TYPE_COLORS.get(g, "C0") for g in order},
+                          linestyle="none", legend=False)
+    ax.set_xticks(range(len(order)), [label(g) for g in order])
+    ax.set_xlabel("Satisfaction × switching-cost group (median splits)")
+    ax.set_ylabel(f"Share: {label(y)[:1].lower() + label(y)[1:]}\n({confidence * 100:g}% Wilson CI)")
     return ax
 
 
 def plot_power_curve(curve: pd.DataFrame, *, ax=None, target: float = 0.8, mark_n: float | None = None):
-    """Power against sample size, one line per scenario/term, with Monte Carlo intervals.
+    """Power against sample size, one line per scenario/term, with Monte Carlo intervals (shaded).
 
     *curve* is a :func:`crm_lab.power.power_curve` table (with a ``scenario``
-    column when several are stacked); returns the Axes.
+    column when several are stacked); the legend goes under the axes, off the
+    curves.  Returns the Axes.
     """
     import matplotlib.pyplot as plt
 
     ax = plt.gca() if ax is None else ax
     group = "scenario" if "scenario" in curve else "term"
-    for i, (label, part) in enumerate(curve.groupby(group, sort=False)):
-        ax.plot(part["n"], part["power"], marker="o", color=f"C{i}", label=str(label))
+    for i, (name, part) in enumerate(curve.groupby(group, sort=False)):
+        ax.plot(part["n"], part["power"], marker="o", color=f"C{i}", label=str(name))
         ax.fill_between(part["n"], part["ci_low"], part["ci_high"], color=f"C{i}", alpha=0.15)
-    ax.axhline(target, color="grey", linestyle=":", linewidth=1)
+    ax.axhline(target, color="grey", linestyle=":", linewidth=1, label=f"{target:.0%} power")
     if mark_n is not None:
-        ax.axvline(mark_n, color="grey", linestyle="--", linewidth=1)
-    ax.set(xscale="log", xlabel="respondents (n)", ylabel="power", ylim=(0, 1.02))
-    ax.legend(fontsize="small")
+        ax.axvline(mark_n, color="grey", linestyle="--", linewidth=1, label=f"this survey (n = {mark_n:g})")
+    ax.set(xscale="log", xlabel="Respondents (n, log scale)", ylabel="Power (band: 95% Monte Carlo CI)",
+           ylim=(0, 1.02))
+    _legend_below(ax, ncol=2)
+    return ax
+
+
+def plot_t_design(t_design: Any, t_sample: float, *, critical: float, ax=None, bins: int = 60):
+    """The design's simulated t statistics of the interaction, the critical values, and this survey's t.
+
+    Returns the Axes.
+    """
+    import matplotlib.pyplot as plt
+
+    ax = plt.gca() if ax is None else ax
+    t = np.asarray(t_design, dtype=float)
+    ax.hist(t, bins=bins, color="C0", alpha=0.6, label=f"simulated surveys under the design ({t.size})")
+    for i, c in enumerate((-critical, critical)):
+        ax.axvline(c, color="grey", linestyle=":", linewidth=1, label="critical t" if i == 0 else None)
+    ax.axvline(t_sample, color="C3", linewidth=2, label=f"this survey (t = {t_sample:.2f})")
+    ax.set(xlabel="t of the interaction", ylabel="Simulated surveys")
+    _legend_below(ax, ncol=1)
     return ax

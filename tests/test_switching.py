@@ -466,3 +466,48 @@ def test_interaction_targets_are_near_the_planted_value(sample):
     assert out["observed"] > out["latent"] - 0.05  # attenuated towards 0
     assert abs(out["observed_without_interaction"]) < 0.08
     assert 0.4 < out["reliability_switching_cost"] < 0.9
+
+
+def test_group_lever_effects_equal_lever_effects_per_group_with_the_same_draws(sample):
+    scores, _ = sample
+    r = regression.moderation(scores, x="satisfaction", moderator="switching_cost", y="returned", family="logit")
+    groups = sw.barrier_groups(scores).astype(str).to_numpy()
+    out = sw.group_lever_effects(r, {"switching_cost": -1.0}, groups, n_sims=300, rng=5)
+    assert list(out.table.index) == list(sw.GROUP_ORDER)
+    seed = np.random.default_rng(5).integers(2**63)
+    for g in sw.GROUP_ORDER:
+        one = sw.lever_effects(r, {"s": {"switching_cost": -1.0}}, mask=groups == g, n_sims=300,
+                               rng=np.random.default_rng(seed))
+        assert out.table.loc[g, "estimate"] == pytest.approx(one.table["estimate"].iloc[0])
+        assert out.table.loc[g, "baseline"] == pytest.approx(one.table["baseline"].iloc[0])
+    gap = out.difference("hostage", "at_risk")
+    d = out.draws[:, 0] - out.draws[:, 1]
+    assert gap.estimate == pytest.approx(np.median(d))
+    with pytest.raises(sw.SwitchingError, match="one label per respondent"):
+        sw.group_lever_effects(r, {"switching_cost": -1.0}, groups[:-1])
+
+
+def test_moderator_slopes_equal_refits_with_x_recentred(sample):
+    scores, _ = sample
+    r = regression.moderation(scores, x="satisfaction", moderator="switching_cost", y="conative")
+    out = sw.moderator_slopes(r, {"low": 4.0, "high": 6.5})
+    for name, value in (("low", 4.0), ("high", 6.5)):
+        d = scores.assign(s=scores["satisfaction"] - value,
+                          w=scores["switching_cost"] - scores["switching_cost"].mean())
+        fit = smf.ols("conative ~ s * w", data=d).fit()
+        assert out.loc[name, "estimate"] == pytest.approx(fit.params["w"])
+        assert out.loc[name, "se"] == pytest.approx(fit.bse["w"])
+    zero = sw.moderator_slope_zero(r)
+    assert sw.moderator_slopes(r, {"zero": zero}).loc["zero", "estimate"] == pytest.approx(0, abs=1e-10)
+
+
+def test_design_t_gives_the_power_of_the_power_curve_and_places_a_sample():
+    design = {"b_x": 0.4, "b_m": 0.2, "b_xm": -0.15, "r": 0.3, "reliability": 0.8}
+    t = sw.design_t(300, **design, reps=3000, rng=1)
+    curve = power.power_curve([300], **design, reps=3000, rng=2)
+    at = sw.sample_against_design(-5.0, t, df=296)
+    expected = float(curve.loc[curve.term == "x:moderator", "power"].iloc[0])
+    assert at["power_ci_low"] - 0.03 <= expected <= at["power_ci_high"] + 0.03
+    assert at["sample_rejects"] and at["share_as_extreme"] == pytest.approx(np.mean(np.abs(t) >= 5.0))
+    assert at["sample_unusual"] == (at["share_as_extreme"] < 0.05)
+    assert not sw.sample_against_design(0.5, t, df=296)["sample_rejects"]
