@@ -123,6 +123,11 @@ __all__ = [
     "plot_typology",
     "worth_tests",
     "simulate_competitor_entry",
+    "split_summary",
+    "interval_verdict",
+    "degenerate_splits",
+    "style_corrected_scores",
+    "plot_paths",
     "threshold_sensitivity",
 ]
 
@@ -650,7 +655,226 @@ def threshold_sensitivity(
     out = pd.DataFrame({"x_quantile": q[ix.ravel()], "y_quantile": q[iy.ravel()], "x_threshold": tx[ix.ravel()], "y_threshold": ty[iy.ravel()]})
     for k, name in enumerate(types):
         out[name] = shares[k].ravel()
+    out["x_high"] = hx.mean(axis=1)[ix.ravel()]  # share strictly above the x threshold
+    out["y_high"] = hy.mean(axis=1)[iy.ravel()]
     return out
+
+
+def split_summary(typology: Typology, x: Any, y: Any) -> pd.DataFrame:
+    """Where each axis of a two-way typology cuts: the threshold, the ties at it, what counts as low.
+
+    A quantile split of a scale score with few distinct values puts many
+    cases *exactly at* the threshold; they count as low (high means strictly
+    above).  This table says how many, and how high a "low" case can be.
+
+    Parameters
+    ----------
+    typology : Typology
+        From :func:`dick_basu` or :func:`jones_sasser`.
+    x, y : Series or array-like
+        The two axes the typology was made from.
+
+    Returns
+    -------
+    DataFrame
+        One row per axis (named as in ``typology.thresholds``):
+        ``threshold``, ``share_high`` (strictly above), ``share_at``
+        (exactly at the threshold, counted low), ``largest_low`` (the largest
+        value counted low), ``minimum``, ``maximum`` and ``degenerate``
+        (True when no case, or every case, is high on that axis, so that two
+        cells of the grid are empty by construction).
+
+    Notes
+    -----
+    Tested against counts by hand on a small example.
+
+    References
+    ----------
+    Dick, A. S., & Basu, K. (1994). Customer loyalty: Toward an integrated
+    conceptual framework. *Journal of the Academy of Marketing Science*,
+    22(2), 99–113.
+
+    Examples
+    --------
+    >>> t = jones_sasser([4, 5, 5, 7], [1, 2, 6, 7], satisfaction_threshold=5, loyalty_threshold=6)
+    >>> split_summary(t, [4, 5, 5, 7], [1, 2, 6, 7])[["threshold", "share_high", "share_at", "largest_low"]]
+                  threshold  share_high  share_at  largest_low
+    axis                                                      
+    satisfaction        5.0        0.25       0.5          5.0
+    loyalty             6.0        0.25       0.25         6.0
+    """
+    names = tuple(typology.thresholds)
+    a, b = _pair(x, y, names)
+    rows = {}
+    for name, values in zip(names, (a, b)):
+        t = float(typology.thresholds[name])
+        v = values.to_numpy(dtype=float)
+        high = v > t
+        rows[name] = {"threshold": t, "share_high": float(high.mean()), "share_at": float(np.isclose(v, t).mean()),
+                      "largest_low": float(v[~high].max()) if (~high).any() else float("nan"),
+                      "minimum": float(v.min()), "maximum": float(v.max()),
+                      "degenerate": bool(high.all() or not high.any())}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("axis")
+
+
+def degenerate_splits(sensitivity: pd.DataFrame, *, names: tuple[str, str] = ("x", "y"), decimals: int = 3) -> list[str]:
+    """Sentences on the quantile splits of :func:`threshold_sensitivity` that leave two cells empty by construction.
+
+    When a quantile of a score with few distinct values falls on its maximum,
+    no case is strictly above it: every "high" cell on that axis is empty
+    (shares of 0), not because such customers do not exist but because of the
+    tie at the top (and likewise when everyone is above a threshold at the
+    minimum).
+
+    Parameters
+    ----------
+    sensitivity : DataFrame
+        The output of :func:`threshold_sensitivity` (with ``x_high, y_high``).
+    names : (str, str)
+        Words for the two axes.
+    decimals : int, default 3
+
+    Returns
+    -------
+    list of str
+        One sentence per degenerate (axis, quantile); empty when none is.
+
+    Notes
+    -----
+    Tested on the shipped sample's patronage at its 0.75 quantile (the
+    maximum, 6 editions).
+
+    References
+    ----------
+    Dick, A. S., & Basu, K. (1994). Customer loyalty: Toward an integrated
+    conceptual framework. *Journal of the Academy of Marketing Science*,
+    22(2), 99–113.
+    """
+    check_columns(sensitivity, ["x_quantile", "y_quantile", "x_threshold", "y_threshold", "x_high", "y_high"],
+                  what="sensitivity", error=LoyaltyError)
+    types = [c for c in sensitivity.columns if c in DICK_BASU_TYPES or c in JONES_SASSER_TYPES]
+    out = []
+    for axis, name in zip("xy", names):
+        per_q = sensitivity.drop_duplicates(f"{axis}_quantile")
+        for _, row in per_q.iterrows():
+            high = row[f"{axis}_high"]
+            if 0 < high < 1:
+                continue
+            q, t = row[f"{axis}_quantile"], row[f"{axis}_threshold"]
+            rows = sensitivity[sensitivity[f"{axis}_quantile"] == q]
+            empty = [c for c in types if np.allclose(rows[c], 0)]
+            where = "the maximum: no case is strictly above it" if high == 0 else "below every case: all cases are above it"
+            out.append(f"{name} at the {q:g} quantile: the threshold {t:.{decimals}g} is {where}, so the cells "
+                       f"{', '.join(empty) or '(none)'} are empty by construction (a tie at the end of the scale, "
+                       f"not an absence of such customers).")
+    return out
+
+
+def interval_verdict(result: Any, planted: float | None = None, *, row: Any = None, null: float = 0.0,
+                     alpha: float | None = None) -> dict[str, Any]:
+    """The numbers of an interval and the verdicts a notebook prints from them, as one dict for ``results.json``.
+
+    Parameters
+    ----------
+    result : Result (a ``table`` with ``estimate, ci_low, ci_high``), or (estimate, ci_low, ci_high)
+    planted : float, optional
+        The planted value (None: no planted truth).
+    row : label, optional
+        The table row (default the first).
+    null : float, default 0
+    alpha : float, optional
+        With a ``p_value`` in the row: ``significant`` = p < alpha.
+
+    Returns
+    -------
+    dict
+        ``estimate, ci_low, ci_high, excludes_null`` (the interval excludes
+        *null*), ``planted``, ``planted_covered`` (None without a planted
+        value), ``ratio_to_planted`` (estimate / planted, None when undefined)
+        and, with *alpha*, ``p_value`` and ``significant``.
+
+    Notes
+    -----
+    The same rule as :func:`crm_lab.results.say_interval` and
+    :func:`crm_lab.results.say_covers`, so a sentence and its verdict agree.
+
+    References
+    ----------
+    Newcombe, R. G. (1998). Interval estimation for the difference between
+    independent proportions. *Statistics in Medicine*, 17(8), 873–890.
+
+    Examples
+    --------
+    >>> v = interval_verdict((0.19, 0.02, 0.36), 0.05)
+    >>> v["excludes_null"], v["planted_covered"], round(v["ratio_to_planted"], 1)
+    (True, True, 3.8)
+    """
+    p_value = None
+    if isinstance(result, tuple):
+        est, low, high = (float(v) for v in result[:3])
+    else:
+        line = result.table.iloc[0] if row is None else result.table.loc[row]
+        est, low, high = float(line["estimate"]), float(line["ci_low"]), float(line["ci_high"])
+        p_value = float(line["p_value"]) if "p_value" in line.index else None
+    out: dict[str, Any] = {"estimate": est, "ci_low": low, "ci_high": high, "excludes_null": not (low <= null <= high),
+                           "planted": None if planted is None else float(planted)}
+    out["planted_covered"] = None if planted is None else bool(low <= planted <= high)
+    out["ratio_to_planted"] = None if planted is None or planted == 0 else est / float(planted)
+    if alpha is not None and p_value is not None:
+        out["p_value"], out["significant"] = p_value, bool(p_value < alpha)
+    return out
+
+
+def style_corrected_scores(survey: pd.DataFrame, *, scales: Sequence[str] = ("satisfaction", "conative"),
+                           group: str = "region", anchors: Sequence[str] | None = None) -> pd.DataFrame:
+    """Scale scores corrected for group response style (within-respondent standardisation), one column per scale.
+
+    Each scale's items are standardised against the respondent's own mean
+    and SD over the items and anchors (ipsatisation, Fischer 2004), as
+    :func:`crm_lab.satisfaction.response_style_correction` does: a group
+    that answers everything lower (a reserved response style) is no longer
+    placed lower for it.  The scores are in SD units of the respondent, not
+    on the 1–7 scale: split them at quantiles, not at scale points.
+
+    Parameters
+    ----------
+    survey : DataFrame
+        The survey with a *group* column (join ``region`` from the exhibitors
+        table) and the items of each scale; index as the frame to align with.
+    scales : sequence of str
+        Names in :data:`crm_lab.schema.SCALES`.
+    group : str, default "region"
+    anchors : sequence of str, optional
+        As for :func:`crm_lab.satisfaction.response_style_correction`.
+
+    Returns
+    -------
+    DataFrame
+        Index as *survey*; one column of corrected scores per scale.
+
+    Notes
+    -----
+    Tested on a simulated market with a planted reserved southern style: the
+    southern exhibitors' naive satisfaction gap shrinks after correction.
+
+    References
+    ----------
+    Fischer, R. (2004). Standardization to account for cross-cultural
+    response bias. *Journal of Cross-Cultural Psychology*, 35(3), 263–282.
+
+    Baumgartner, H., & Steenkamp, J.-B. E. M. (2001). Response styles in
+    marketing research: A cross-national investigation. *Journal of
+    Marketing Research*, 38(2), 143–156.
+    """
+    from .satisfaction import response_style_correction
+
+    unknown = [s for s in scales if s not in SCALES]
+    if unknown:
+        raise LoyaltyError(f"'scales' must be names of crm_lab.schema.SCALES (got unknown {unknown})")
+    return pd.DataFrame({
+        scale: response_style_correction(survey, list(SCALES[scale]), group=group, anchors=anchors).details["corrected"]
+        for scale in scales
+    })
 
 
 def loyalty_types(frame: pd.DataFrame, *, thresholds: Mapping[str, float] | None = None) -> pd.DataFrame:
@@ -1941,7 +2165,9 @@ def plot_typology(typology: Typology, x: Any, y: Any, *, jitter: float = 0.08, r
     """Scatter of the two axes coloured by type, with the threshold lines.
 
     The points are jittered (uniform, ± ``jitter``) because scale scores take
-    few distinct values; the thresholds are drawn where they are.
+    few distinct values; the thresholds are drawn where they are.  Colours are
+    the suite's (:data:`crm_lab.plots.TYPE_COLORS`), labels human
+    (:func:`crm_lab.plots.label`), the legend outside the axes.
 
     References
     ----------
@@ -1952,20 +2178,59 @@ def plot_typology(typology: Typology, x: Any, y: Any, *, jitter: float = 0.08, r
     Jones, T. O., & Sasser, W. E. (1995). Why satisfied customers defect.
     *Harvard Business Review*, 73(6), 88–99.
     """
-    import seaborn as sns
+    from .plots import TYPE_COLORS, label
 
     ax = _axes(ax)
     a, b = _pair(x, y, tuple(typology.thresholds))
     gen = np.random.default_rng(rng)
-    sns.scatterplot(
-        x=a.to_numpy() + gen.uniform(-jitter, jitter, len(a)), y=b.to_numpy() + gen.uniform(-jitter, jitter, len(b)),
-        hue=typology.labels.to_numpy(), hue_order=list(typology.labels.cat.categories), s=14, alpha=0.6, ax=ax,
-    )  # fmt: skip
+    xs = a.to_numpy() + gen.uniform(-jitter, jitter, len(a))
+    ys = b.to_numpy() + gen.uniform(-jitter, jitter, len(b))
+    labels = typology.labels.to_numpy()
+    for name in typology.labels.cat.categories:
+        keep = labels == name
+        ax.scatter(xs[keep], ys[keep], s=14, alpha=0.6, color=TYPE_COLORS.get(name), label=f"{label(name)} ({keep.sum()})")
     tx, ty = typology.thresholds.values()
     ax.axvline(tx, color="0.3", lw=1, ls="--")
     ax.axhline(ty, color="0.3", lw=1, ls="--")
     names = list(typology.thresholds)
-    ax.set(xlabel=names[0], ylabel=names[1], title=typology.name)
+    ax.set(xlabel=label(names[0]), ylabel=label(names[1]), title=typology.name)
+    ax.legend(title="type (n); dashed: thresholds", fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
+    return ax
+
+
+def plot_paths(paths: pd.DataFrame, *, truth_column: str = "planted", ax=None):
+    """Horizontal bars of each path's estimates, one colour per method, with the planted value as a black diamond.
+
+    Parameters
+    ----------
+    paths : DataFrame
+        As :func:`paths_beside_truth` returns: index (lhs, rhs), one column
+        per method and a *truth_column* (NaN where a method has no such path).
+    truth_column : str, default "planted"
+    ax : matplotlib Axes, optional
+
+    References
+    ----------
+    Oliver, R. L. (1999). Whence consumer loyalty? *Journal of Marketing*,
+    63(Special Issue), 33–44.
+    """
+    from .plots import label
+
+    ax = _axes(ax)
+    methods = [c for c in paths.columns if c != truth_column]
+    pos = np.arange(len(paths))
+    height = 0.8 / max(len(methods), 1)
+    for k, method in enumerate(methods):
+        ax.barh(pos - 0.4 + height * (k + 0.5), paths[method].to_numpy(dtype=float), height=height, alpha=0.8,
+                color=f"C{k}", label=method)
+    if truth_column in paths:
+        ax.scatter(paths[truth_column], pos, color="black", marker="D", zorder=3, label="planted value")
+    names = [f"{' × '.join(label(p) for p in str(rhs).split(':'))} → {label(lhs)}" for lhs, rhs in paths.index]
+    ax.set_yticks(pos, names)
+    ax.invert_yaxis()
+    ax.axvline(0, color="0.5", lw=0.8)
+    ax.set(xlabel="standardised path", ylabel="")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
     return ax
 
 
@@ -1977,17 +2242,20 @@ def plot_return_curve(curve: ReturnCurve, *, planted: ReturnCurve | None = None,
     Jones, T. O., & Sasser, W. E. (1995). Why satisfied customers defect.
     *Harvard Business Review*, 73(6), 88–99.
     """
+    from .plots import label as _label
+
     ax = _axes(ax)
     colors = {"competitive": "C0", "monopoly": "C1"}
     for label, part in curve.curve.groupby("market_structure"):
         x = part[curve.satisfaction]
-        ax.plot(x, part["p"], color=colors[label], label=f"{label} (estimate)")
+        ax.plot(x, part["p"], color=colors[label], label=f"{_label(label)}: estimate")
         ax.fill_between(x, part["ci_low"], part["ci_high"], color=colors[label], alpha=0.2)
         if planted is not None:
             ref = planted.curve[planted.curve.market_structure == label]
-            ax.plot(ref[planted.satisfaction], ref["p"], color=colors[label], ls="--", label=f"{label} (planted, large sample)")
-    ax.set(xlabel="satisfaction (scale score)", ylabel="P(back at the next edition)", ylim=(0, 1))
-    ax.legend(fontsize="small")
+            ax.plot(ref[planted.satisfaction], ref["p"], color=colors[label], ls="--",
+                    label=f"{_label(label)}: planted, large sample")
+    ax.set(xlabel="Satisfaction (scale score)", ylabel="P(back at the next edition)", ylim=(0, 1))
+    ax.legend(title="bands: pointwise CI", fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
     return ax
 
 
@@ -2006,6 +2274,6 @@ def plot_entry(simulations: Mapping[str, pd.DataFrame], *, scenario: str = "extr
         part = sim[sim["scenario"] == scenario]
         ax.plot(part["edition_ahead"], part["mean"], marker="o", color=f"C{k}", label=name)
         ax.fill_between(part["edition_ahead"], part["low"], part["high"], color=f"C{k}", alpha=0.2)
-    ax.set(xlabel="editions after the rival show opens", ylabel=f"share of hostages: {scenario}")
-    ax.legend(fontsize="small")
+    ax.set(xlabel="Editions after the rival show opens", ylabel=f"Share of hostages: {scenario}")
+    ax.legend(title="bands: 5th–95th percentile", fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
     return ax

@@ -453,3 +453,71 @@ def test_no_next_edition_is_named(frame):
         ly.fit_return_curve(unknown)
     with pytest.raises(LoyaltyError, match="no next edition"):
         ly.action_stage(unknown)
+
+
+# --------------------------------------------------------------------------
+# split diagnostics, verdicts, response-style-corrected scores, paths figure
+# --------------------------------------------------------------------------
+def test_split_summary_counts_ties_as_low_and_flags_a_degenerate_axis():
+    x, y = [4, 5, 5, 7], [1, 6, 6, 6]
+    t = ly.jones_sasser(x, y, satisfaction_threshold=5, loyalty_threshold=6)
+    s = ly.split_summary(t, x, y)
+    assert s.loc["satisfaction", "share_high"] == 0.25 and s.loc["satisfaction", "share_at"] == 0.5
+    assert s.loc["satisfaction", "largest_low"] == 5 and not s.loc["satisfaction", "degenerate"]
+    assert s.loc["loyalty", "share_high"] == 0 and s.loc["loyalty", "degenerate"]  # threshold = the maximum
+
+
+def test_degenerate_splits_names_the_quantile_that_falls_on_the_maximum(frame):
+    sens = ly.threshold_sensitivity(frame["attitude"], frame["editions_attended"])
+    assert {"x_high", "y_high"} <= set(sens.columns)
+    notes = ly.degenerate_splits(sens, names=("attitude", "patronage"))
+    expected = sorted(set(sens.loc[sens.y_high.isin([0, 1]), "y_quantile"])) + sorted(set(sens.loc[sens.x_high.isin([0, 1]), "x_quantile"]))
+    assert len(notes) == len(expected)
+    for r in sens.itertuples():
+        if r.y_high == 0:
+            assert r.true == 0 and r.spurious == 0
+    with pytest.raises(LoyaltyError, match="x_high"):
+        ly.degenerate_splits(sens.drop(columns="x_high"))
+
+
+def test_interval_verdict_agrees_with_say_interval_and_say_covers():
+    from crm_lab.results import say_covers, say_interval
+
+    for est, lo, hi, planted in [(0.19, 0.02, 0.36, 0.05), (0.05, -0.02, 0.12, 0.2), (-0.3, -0.5, -0.1, None)]:
+        v = ly.interval_verdict((est, lo, hi), planted)
+        assert v["excludes_null"] == ("excludes" in say_interval((est, lo, hi, 0.95), "x"))
+        if planted is None:
+            assert v["planted_covered"] is None and v["ratio_to_planted"] is None
+        else:
+            assert v["planted_covered"] == ("covers" in say_covers((est, lo, hi, 0.95), planted, "the planted value"))
+
+
+def test_style_corrected_scores_shrink_the_planted_southern_reserve():
+    from crm_lab.simulate import simulate_market
+
+    market = simulate_market(1500, n_visitors=100, kano_respondents=10, rng=3)
+    survey = market.tables["survey"].join(market.tables["exhibitors"].set_index("exhibitor_id")["region"], on="exhibitor_id")
+    scores = ly.layer_scores(market.tables["survey"])
+    corrected = ly.style_corrected_scores(survey)
+    assert list(corrected.columns) == ["satisfaction", "conative"]
+
+    def gap(values):
+        z = (values - values.mean()) / values.std()
+        return z[survey["region"].eq("south_china")].mean() - z[survey["region"].eq("north_china")].mean()
+
+    assert gap(corrected["satisfaction"]) > gap(scores["satisfaction"])  # the reserve made the south look worse
+    with pytest.raises(LoyaltyError, match="'scales'"):
+        ly.style_corrected_scores(survey, scales=["sat"])
+
+
+def test_plot_paths_draws_one_bar_set_per_method_and_the_planted_diamonds():
+    import matplotlib.pyplot as plt
+
+    paths = pd.DataFrame({"planted": [0.4, 0.3], "SEM": [0.38, 0.25], "OLS": [0.3, np.nan]},
+                         index=pd.MultiIndex.from_tuples([("affective", "cognitive"), ("conative", "satisfaction:switching_cost")]))
+    fig, ax = plt.subplots()
+    ly.plot_paths(paths, ax=ax)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[1].endswith("→ Conative loyalty (intention)") and "×" in labels[1]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["planted value", "SEM", "OLS"]
+    plt.close(fig)

@@ -159,7 +159,7 @@ def _truth_path(ctx):
 @exercise(
     "04.2", kind="interpret", answer="choice",
     title="What do spuriously loyal exhibitors need?",
-    theory="section 3, *Dick & Basu: relative attitude × repeat patronage* (Dick & Basu 1994), and THEORY.md §6",
+    theory="section 3, *Dick & Basu: relative attitude × repeat patronage* (Dick & Basu 1994), and section 6 (the loyalty types)",
     choices={
         "a": "Nothing: they come back edition after edition, so they are loyal already.",
         "b": "Reasons to prefer the show (a better experience, value-added services, personal bonds): they come "
