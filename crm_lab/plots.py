@@ -217,8 +217,9 @@ def plot_proportions(
     ax : matplotlib Axes, optional
         Axes to draw into; the current axes by default.
     **kwargs
-        Passed on to :func:`seaborn.pointplot` (e.g. ``order``,
-        ``linestyle="none"``).
+        Passed on to :func:`seaborn.pointplot` (e.g. ``order``). Points are
+        not joined (``linestyle="none"``: groups are categories); pass
+        ``linestyle="-"`` for an ordered x such as editions.
 
     Returns
     -------
@@ -251,7 +252,7 @@ def plot_proportions(
     ...                    "returned": [1, 0, 1, 1, 0, 0, 1, 0]})
     >>> ax = plot_proportions(df, x="edition", y="returned")
     >>> ax.get_ylabel()
-    'returned: proportion (95% Wilson CI)'
+    'Came back next edition: proportion (95% Wilson CI)'
     """
     check_columns(data, {"x": x, "y": y, "hue": hue}, what="plot_proportions", error=PlotError)
     confidence = check_confidence(confidence, error=PlotError)
@@ -272,10 +273,10 @@ def plot_proportions(
 
     ax = plt.gca() if ax is None else ax
     frame = data.assign(**{y: outcomes})  # a copy; the caller's frame is untouched
-    options = {"dodge": 0.3 if hue is not None else False, "capsize": 0.1, **kwargs}
+    options = {"dodge": 0.3 if hue is not None else False, "capsize": 0.1, "linestyle": "none", **kwargs}
     sns.pointplot(data=frame, x=x, y=y, hue=hue, estimator="mean", errorbar=wilson, ax=ax, **options)
-    ax.set_xlabel(x)
-    ax.set_ylabel(f"{y}: proportion ({confidence * 100:g}% Wilson CI)")
+    ax.set_xlabel(label(x))
+    ax.set_ylabel(f"{label(y)}: proportion ({confidence * 100:g}% Wilson CI)")
     return ax
 
 

@@ -75,8 +75,8 @@ def test_set_theme_applies_theme_and_can_be_undone():
 def test_plot_proportions_points_and_wilson_bars(ax, returns):
     out = plot_proportions(returns, x="edition", y="returned", ax=ax)
     assert out is ax
-    assert ax.get_xlabel() == "edition"
-    assert ax.get_ylabel() == "returned: proportion (95% Wilson CI)"
+    assert ax.get_xlabel() == "Edition"
+    assert ax.get_ylabel() == "Came back next edition: proportion (95% Wilson CI)"
     assert point_heights(ax) == [0.55, 0.55]  # 11/20 in both editions
     # Error bar ends are the Wilson limits of 11/20.
     _, low, high = proportion_ci(11, 20)
@@ -93,7 +93,7 @@ def test_plot_proportions_with_hue(ax, returns):
     for k in (3, 5, 6, 8):
         _, low, high = proportion_ci(k, 10, confidence=0.9)
         assert np.isclose(ends, low).any() and np.isclose(ends, high).any()
-    assert ax.get_ylabel() == "returned: proportion (90% Wilson CI)"
+    assert ax.get_ylabel() == "Came back next edition: proportion (90% Wilson CI)"
 
 
 def test_plot_proportions_uses_current_axes(returns):
