@@ -410,6 +410,12 @@ def _nb00() -> dict[str, Any]:
                 truth_size=Int(min=1_000, max=2_000_000), output_dir=_output_dir())
 
 
+def _nb01() -> dict[str, Any]:
+    return dict(seed=Int(min=0), data_dir=_data_dir(), alpha=Float(gt=0, lt=0.5), n_boot=Int(min=100, max=100_000),
+                ipa_reps=Int(min=20, max=10_000), sim_exhibitors=Int(min=2_000, max=500_000),
+                output_dir=_output_dir())
+
+
 def _nb02() -> dict[str, Any]:
     return dict(seed=Int(min=0), data_dir=_data_dir(), segment=Str(allow_empty=False), edition=Int(min=0),
                 n_boot=Int(min=0, max=100_000), alpha=Float(gt=0, lt=0.5), n_sims=Int(min=20, max=20_000),
@@ -445,6 +451,7 @@ def _nb05() -> dict[str, Any]:
 #: Notebook prefix -> (a function returning its parameter declaration, an extra rule or None).
 NOTEBOOKS: dict[str, tuple[Any, Any]] = {
     "00": (_nb00, None),
+    "01": (_nb01, None),
     "02": (_nb02, None),
     "03": (_nb03, None),
     "04": (_nb04, _rule04),

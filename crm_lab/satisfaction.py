@@ -20,14 +20,17 @@ participation panel, for who came back):
 * the **three rising levels** of satisfaction statements and who of each
   level came back (:func:`satisfaction_levels`, :func:`return_by_level`), the
   "six times as likely to buy again" claim as a relative risk
-  (:func:`relative_return`), complaints and return
+  (:func:`relative_return`) and its dependence on market structure by
+  simulation (:func:`structure_scenarios`,
+  :func:`relative_return_by_structure`), complaints and return
   (:func:`complaints_return`);
 * **response-style bias** between regions and its correction
   (:func:`response_style_correction`, :func:`planted_group_difference`);
 * **segment differences** with the test the data allow (:func:`segment_test`);
 * the planted truth of a simulated market on the survey's scale
-  (:func:`planted_attribute_means`), and two axes-level figures
-  (:func:`plot_ipa`, :func:`plot_gaps`).
+  (:func:`planted_attribute_means`), and axes-level figures
+  (:func:`plot_ipa`, :func:`plot_gaps`, :func:`plot_estimates`,
+  :func:`plot_response_style`).
 
 Every analysis returns a :class:`SatisfactionResult` (the package's result
 protocol: ``table`` with the fixed columns, ``meta``, ``summary()``,
@@ -114,11 +117,15 @@ __all__ = [
     "planted_group_difference",
     "plot_gaps",
     "plot_ipa",
+    "plot_estimates",
+    "plot_response_style",
     "relative_return",
+    "relative_return_by_structure",
     "response_style_correction",
     "return_by_level",
     "satisfaction_levels",
     "segment_test",
+    "structure_scenarios",
 ]
 
 # --------------------------------------------------------------------------
@@ -1561,6 +1568,121 @@ def complaints_return(survey: pd.DataFrame, participation: pd.DataFrame, *, conf
                    title="Complaints and coming back", notes=notes)
 
 
+def structure_scenarios(pull: float = 3.0, base: Any = None) -> dict[str, Any]:
+    """Three market structures for the "six times as likely" simulation: no, some, or only monopoly sectors.
+
+    Parameters
+    ----------
+    pull : float, default 3.0
+        How hard a rival show pulls exhibitors away, on the logit of coming
+        back: every ``return_intercepts`` is lowered by *pull*, and a sector
+        without a rival show gets it back (``return_monopoly = pull``).
+        With ``pull=0`` the structure changes nothing.
+    base : crm_lab.MarketParams, optional
+        The other planted numbers (default ``MarketParams()``, the sample's).
+
+    Returns
+    -------
+    dict
+        Name -> :class:`crm_lab.MarketParams`, differing only in
+        ``monopoly_sectors``: ``"every sector competitive"`` (none),
+        ``"the sample's mix"`` (*base*'s monopoly sectors) and ``"every
+        sector a monopoly"`` (all of :data:`crm_lab.schema.SECTORS`).
+
+    Examples
+    --------
+    >>> s = structure_scenarios()
+    >>> list(s), len(s["every sector a monopoly"].monopoly_sectors)
+    (['every sector competitive', "the sample's mix", 'every sector a monopoly'], 8)
+    """
+    import dataclasses
+
+    from .schema import SECTORS
+    from .simulate import MarketParams
+
+    pull = check_number(pull, "pull", low=0, high=10, error=SatisfactionError)
+    base = MarketParams() if base is None else base
+    if not isinstance(base, MarketParams):
+        raise SatisfactionError(f"'base' must be a MarketParams (got {type(base).__name__})")
+    common = {"return_intercepts": tuple(float(v) - pull for v in base.return_intercepts), "return_monopoly": pull}
+    return {name: dataclasses.replace(base, monopoly_sectors=tuple(sectors), **common)
+            for name, sectors in (("every sector competitive", ()), ("the sample's mix", base.monopoly_sectors),
+                                  ("every sector a monopoly", SECTORS))}
+
+
+def relative_return_by_structure(scenarios: Mapping[str, Any], *, n_exhibitors: int = 8000, rng: Any = None,
+                                 satisfied_min: float = 6, dissatisfied_max: float = 3,
+                                 confidence: float = 0.95) -> SatisfactionResult:
+    """The relative risk of coming back (satisfied vs dissatisfied) in simulated markets of several structures.
+
+    Parameters
+    ----------
+    scenarios : mapping
+        Name -> :class:`crm_lab.MarketParams` (e.g. :func:`structure_scenarios`).
+    n_exhibitors : int, default 8000
+        Exhibitors of each simulated market (its survey holds about a
+        quarter to a half of them, depending on how many are still there).
+    rng : int, Generator or None
+        One generator draws every market, in the order of *scenarios*.
+    satisfied_min, dissatisfied_max, confidence
+        As in :func:`relative_return`.
+
+    Returns
+    -------
+    SatisfactionResult
+        One row per scenario: ``estimate`` = relative risk with ``se`` (of
+        its log), ``ci_low, ci_high`` (Katz; the Monte Carlo uncertainty of
+        one simulated market), ``statistic``, ``p_value``; then
+        ``p_satisfied``, ``p_dissatisfied``, ``max_rr`` = 1 / p_dissatisfied
+        (the largest relative risk the market allows), ``monopoly_share``
+        (planted share of exhibitors in monopoly sectors), ``n_satisfied``
+        and ``n_dissatisfied``.
+
+    Notes
+    -----
+    The claim "a satisfied customer is about six times as likely to buy
+    again" is a relative risk, and RR = p₁/p₂ ≤ 1/p₂: where dissatisfied
+    customers come back anyway (a monopoly show: nowhere else to go), it is
+    near 1 whatever satisfaction does.  Each scenario simulates one market
+    (:func:`crm_lab.simulate_market`) and applies :func:`relative_return`.
+    Tested on :func:`structure_scenarios`: the RR falls from the
+    competitive to the monopoly market.
+    """
+    from .simulate import MarketParams, simulate_market
+
+    if not isinstance(scenarios, Mapping) or not scenarios or not all(
+            isinstance(v, MarketParams) for v in scenarios.values()):
+        raise SatisfactionError("'scenarios' must map names to MarketParams (e.g. structure_scenarios())")
+    n_exhibitors = check_integer(n_exhibitors, "n_exhibitors", low=500, high=2_000_000, error=SatisfactionError)
+    gen = np.random.default_rng(rng)
+    rows = []
+    for params in scenarios.values():
+        market = simulate_market(n_exhibitors, n_visitors=50, kano_respondents=10, params=params, rng=gen)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # respondents without a next edition: none at the survey edition
+            rr = relative_return(market["survey"], market["participation"], satisfied_min=satisfied_min,
+                                 dissatisfied_max=dissatisfied_max, confidence=confidence).table.loc["relative risk"]
+        p_mono = float(np.asarray(params.sector_shares) @ np.isin(np.asarray(_sectors()), params.monopoly_sectors))
+        rows.append({**{c: float(rr[c]) for c in ("estimate", "se", "ci_low", "ci_high", "statistic", "p_value")},
+                     "p_satisfied": float(rr["p_satisfied"]), "p_dissatisfied": float(rr["p_dissatisfied"]),
+                     "max_rr": 1 / float(rr["p_dissatisfied"]) if rr["p_dissatisfied"] > 0 else math.inf,
+                     "monopoly_share": p_mono, "n_satisfied": int(rr["n_satisfied"]),
+                     "n_dissatisfied": int(rr["n_dissatisfied"])})
+    return _result(pd.DataFrame(rows), index=list(scenarios), name="structure",
+                   extras=("p_satisfied", "p_dissatisfied", "max_rr", "monopoly_share", "n_satisfied", "n_dissatisfied"),
+                   n=sum(r["n_satisfied"] + r["n_dissatisfied"] for r in rows), confidence=confidence,
+                   method=(f"one simulated market of {n_exhibitors} exhibitors per structure; relative risk of coming "
+                           f"back, satisfied (>= {satisfied_min:g}) vs dissatisfied (<= {dissatisfied_max:g}); Katz interval"),
+                   citation=_CITE["katz"], title="Relative chance of coming back, by market structure",
+                   n_exhibitors=n_exhibitors)
+
+
+def _sectors() -> tuple[str, ...]:
+    from .schema import SECTORS
+
+    return tuple(SECTORS)
+
+
 # --------------------------------------------------------------------------
 # response styles
 # --------------------------------------------------------------------------
@@ -2144,4 +2266,95 @@ def plot_gaps(result: SatisfactionResult, *, ax: Any = None, adjusted_marks: boo
     ax.set_yticks(y, [_label(a) for a in t.index])
     ax.set_xlabel("Gap: perception − expectation (scale points)")
     ax.legend(loc="lower right", fontsize=8)
+    return ax
+
+
+def plot_estimates(result: Any, *, ax: Any = None, xlabel: str = "estimate", null: float | None = None,
+                   truth: Mapping[str, float] | None = None) -> Any:
+    """Each row's estimate with its interval (a share, a relative risk), one line per row, top to bottom.
+
+    Parameters
+    ----------
+    result : SatisfactionResult
+        Any result with ``estimate, ci_low, ci_high`` (e.g. :func:`return_by_level`,
+        :func:`relative_return_by_structure`).
+    ax : matplotlib Axes, optional
+    xlabel : str
+        The human label of the estimate.
+    null : float, optional
+        A dashed reference line (1 for a relative risk).
+    truth : mapping, optional
+        Row -> a value drawn as a red diamond (a planted value or a bound).
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Notes
+    -----
+    Rows without an interval (NaN) are left out.  Tested by a smoke test
+    (one error bar per row).
+    """
+    import matplotlib.pyplot as plt
+
+    if not isinstance(result, SatisfactionResult):
+        raise SatisfactionError(f"plot_estimates: 'result' must be a SatisfactionResult (got {type(result).__name__})")
+    ax = plt.gca() if ax is None else ax
+    t = result.table.dropna(subset=["estimate", "ci_low", "ci_high"])
+    y = np.arange(len(t))[::-1]
+    level = result.meta.get("confidence") or 0.95
+    ax.errorbar(t["estimate"], y, xerr=[t["estimate"] - t["ci_low"], t["ci_high"] - t["estimate"]], fmt="o",
+                color="C0", capsize=4, label=f"estimate, {level:.0%} CI")
+    if truth:
+        pts = [(truth[k], yy) for k, yy in zip(t.index, y) if k in truth and truth[k] is not None]
+        if pts:
+            ax.plot(*zip(*pts), "D", color="C3", label="planted / bound")
+    if null is not None:
+        ax.axvline(null, color="0.4", ls="--", lw=1)
+    ax.set_yticks(y, [_label(i) for i in t.index])
+    ax.set_xlabel(xlabel)
+    ax.legend(loc="best", fontsize=8)
+    return ax
+
+
+def plot_response_style(result: SatisfactionResult, *, planted: pd.DataFrame | None = None, ax: Any = None) -> Any:
+    """Naive and corrected group differences (Hedges' g) with intervals, and the planted latent difference.
+
+    Parameters
+    ----------
+    result : SatisfactionResult
+        From :func:`response_style_correction` with ``method="within"``.
+    planted : DataFrame, optional
+        From :func:`planted_group_difference`: its ``latent_d`` is drawn as
+        a red diamond per group.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Notes
+    -----
+    One row per group (difference from the reference group), two points
+    per row: naive (grey) and corrected (blue).  Tested by a smoke test.
+    """
+    import matplotlib.pyplot as plt
+
+    if not isinstance(result, SatisfactionResult) or "naive" not in result.table.columns:
+        raise SatisfactionError(f"plot_response_style: 'result' must come from response_style_correction() "
+                                f"(got {type(result).__name__})")
+    ax = plt.gca() if ax is None else ax
+    t = result.table
+    y = np.arange(len(t))[::-1].astype(float)
+    level = result.meta["confidence"]
+    ax.errorbar(t["naive"], y + 0.15, xerr=[t["naive"] - t["naive_ci_low"], t["naive_ci_high"] - t["naive"]],
+                fmt="s", color="0.55", capsize=3, label=f"naive (raw score), {level:.0%} CI")
+    ax.errorbar(t["estimate"], y - 0.15, xerr=[t["estimate"] - t["ci_low"], t["ci_high"] - t["estimate"]],
+                fmt="o", color="C0", capsize=3, label=f"corrected ({result.meta['correction']}), {level:.0%} CI")
+    if planted is not None:
+        ax.plot(planted["latent_d"].reindex(t.index), y, "D", color="C3", label="planted (latent d)")
+    ax.axvline(0, color="0.4", ls="--", lw=1)
+    ax.set_yticks(y, [_label(g) for g in t.index])
+    ax.set_xlabel(f"Difference from {_label(result.meta['reference'])} (standardised)")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, fontsize=8, frameon=False)
     return ax

@@ -461,3 +461,56 @@ def test_results_are_json_plain(survey):
     for r in (sat.disconfirmation(survey), sat.ipa(survey), sat.nps(survey["nps"]), sat.satisfaction_levels(survey)):
         json.dumps(r.to_dict())
         assert {"n", "confidence", "method", "citation"} <= set(r.meta)
+
+
+# --------------------------------------------------------------------------
+# market structure and the "six times" claim; the two added figures
+# --------------------------------------------------------------------------
+def test_structure_scenarios_differ_only_in_monopoly_sectors():
+    from crm_lab import MarketParams
+    from crm_lab.schema import SECTORS
+
+    base = MarketParams()
+    s = sat.structure_scenarios(pull=2.0)
+    assert [len(p.monopoly_sectors) for p in s.values()] == [0, len(base.monopoly_sectors), len(SECTORS)]
+    for p in s.values():
+        assert p.return_monopoly == 2.0
+        assert p.return_intercepts == pytest.approx([v - 2.0 for v in base.return_intercepts])
+        assert p.sat_trust == base.sat_trust
+    with pytest.raises(SatisfactionError, match="'pull'"):
+        sat.structure_scenarios(pull=-1)
+    with pytest.raises(SatisfactionError, match="'base' must be a MarketParams"):
+        sat.structure_scenarios(base={"x": 1})
+
+
+def test_relative_return_by_structure_falls_from_competitive_to_monopoly():
+    r = sat.relative_return_by_structure(sat.structure_scenarios(), n_exhibitors=20000, rng=4)
+    t = r.table
+    assert list(t.index) == ["every sector competitive", "the sample's mix", "every sector a monopoly"]
+    assert t["estimate"].iloc[0] > t["estimate"].iloc[-1]
+    assert t["p_dissatisfied"].iloc[0] < t["p_dissatisfied"].iloc[-1]
+    assert (t["estimate"] <= t["max_rr"] + 1e-12).all()  # RR <= 1 / p_dissatisfied
+    assert t["monopoly_share"].tolist() == pytest.approx([0.0, 0.32, 1.0])
+    assert (t["ci_low"] < t["estimate"]).all() and (t["estimate"] < t["ci_high"]).all()
+    again = sat.relative_return_by_structure(sat.structure_scenarios(), n_exhibitors=20000, rng=4)
+    pd.testing.assert_frame_equal(t, again.table)  # one seed, the same markets
+    with pytest.raises(SatisfactionError, match="'scenarios'"):
+        sat.relative_return_by_structure({"x": 1})
+    with pytest.raises(CrmLabError, match="n_exhibitors"):
+        sat.relative_return_by_structure(sat.structure_scenarios(), n_exhibitors=10)
+
+
+def test_plot_estimates_and_response_style_smoke(survey, market):
+    fig, axes = plt.subplots(1, 2)
+    levels = sat.return_by_level(survey, market["participation"])
+    assert sat.plot_estimates(levels, ax=axes[0], xlabel="share back", truth={"satisfied": 0.5}) is axes[0]
+    assert len(axes[0].get_yticks()) == len(levels.table)
+    rs = sat.response_style_correction(survey, ["overall_sat"])
+    planted = sat.planted_group_difference(survey, market.truth)
+    assert sat.plot_response_style(rs, planted=planted, ax=axes[1]) is axes[1]
+    assert len(axes[1].get_yticks()) == len(rs.table)
+    with pytest.raises(SatisfactionError, match="plot_response_style"):
+        sat.plot_response_style(levels)
+    with pytest.raises(SatisfactionError, match="plot_estimates"):
+        sat.plot_estimates(levels.table)
+    plt.close(fig)
