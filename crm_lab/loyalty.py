@@ -97,7 +97,6 @@ __all__ = [
     "SCORE_SCALES",
     "ActionStage",
     "LoyaltyError",
-    "NetPromoter",
     "OrdinalResult",
     "ReturnCurve",
     "Typology",
@@ -945,134 +944,39 @@ def loyalty_types(frame: pd.DataFrame, *, thresholds: Mapping[str, float] | None
 REICHHELD_CITATION = "Reichheld, F. F. (2003). The one number you need to grow. Harvard Business Review, 81(12), 46-54."
 
 
-@dataclass(frozen=True, repr=False)
-class NetPromoter(Result):
-    """The Net Promoter Score of one group (see :func:`net_promoter`).
+def net_promoter(scores: Any, *, confidence: float = 0.95):
+    """The Net Promoter Score of one group with its Wald interval (Reichheld 2003).
 
-    Attributes
-    ----------
-    table : DataFrame
-        One row ``nps``: ``estimate`` (promoters minus detractors, −1..1),
-        ``se``, ``ci_low, ci_high`` (Wald), then ``promoters`` and
-        ``detractors`` (shares) and ``n``.
-    meta : dict
-        n, confidence, method, citation.
-    """
-
-    table: pd.DataFrame
-    meta: dict = field(default_factory=dict)
-
-    @property
-    def title(self) -> str:
-        return "Net Promoter Score"
-
-    def _value(self, column: str) -> float:
-        return float(self.table.iloc[0][column])
-
-    @property
-    def nps(self) -> float:
-        """Share of promoters (9–10) minus share of detractors (0–6), on the −1..1 scale."""
-        return self._value("estimate")
-
-    @property
-    def estimate(self) -> float:
-        return self._value("estimate")
-
-    @property
-    def se(self) -> float:
-        return self._value("se")
-
-    @property
-    def ci_low(self) -> float:
-        return self._value("ci_low")
-
-    @property
-    def ci_high(self) -> float:
-        return self._value("ci_high")
-
-    @property
-    def promoters(self) -> float:
-        return self._value("promoters")
-
-    @property
-    def detractors(self) -> float:
-        return self._value("detractors")
-
-    @property
-    def n(self) -> int:
-        return int(self.meta["n"])
-
-    def _summary_lines(self, decimals: int) -> list[str]:
-        return [f"NPS = {100 * self.nps:.{max(decimals - 2, 0)}f} points ({100 * self.promoters:.1f}% promoters, "
-                f"{100 * self.detractors:.1f}% detractors)", ""]
-
-    def __repr__(self) -> str:
-        return self.summary()
-
-
-def _nps_parts(scores: Any, name: str) -> tuple[float, float, int]:
-    s = numeric_values(scores, name, min_size=2, error=LoyaltyError).to_numpy()
-    bad = (s < 0) | (s > 10) | (s != np.round(s))
-    if bad.any():
-        raise LoyaltyError(f"{name!r} must be whole numbers from 0 to 10 (got values such as {sorted(set(s[bad]))[:5]})")
-    pro, det = float(np.mean(s >= 9)), float(np.mean(s <= 6))
-    return pro, det, s.size
-
-
-def net_promoter(scores: Any, *, confidence: float = 0.95) -> NetPromoter:
-    """The Net Promoter Score (Reichheld 2003) with its standard error and Wald interval.
-
-    Parameters
-    ----------
-    scores : array-like of int 0–10
-        Answers to "How likely is it that you would recommend ...?".
-    confidence : float, default 0.95
+    The one NPS implementation is :func:`crm_lab.satisfaction.nps`; this is
+    it with ``method="wald"`` (the trinomial variance of Rocks 2016), as
+    :func:`nps_difference` and :func:`worth_tests` use it.
 
     Returns
     -------
-    NetPromoter
-        ``nps`` (share of promoters 9–10 minus share of detractors 0–6, on
-        the −1..1 scale; ×100 for the usual points), ``promoters``,
-        ``detractors``, ``se``, ``ci_low``, ``ci_high``, ``n``; the same in
-        ``table`` (one row).
-
-    Notes
-    -----
-    NPS is the mean of a score that is +1 for a promoter, 0 for a passive
-    and −1 for a detractor; its variance is that of the trinomial,
-    :math:`\\operatorname{Var} = (p_+ + p_-) - (p_+ - p_-)^2`, so
-    :math:`SE = \\sqrt{\\operatorname{Var}/n}`; the interval is
-    :math:`NPS \\pm z\\,SE`, clipped to [−1, 1].  Tested against the
-    covariance of :class:`scipy.stats.multinomial`.
+    crm_lab.satisfaction.NPSResult
+        ``nps`` (−1..1), ``se``, ``ci_low``, ``ci_high``, ``promoters``,
+        ``passives``, ``detractors``, ``n``.
 
     References
     ----------
     Reichheld, F. F. (2003). The one number you need to grow. *Harvard
     Business Review*, 81(12), 46–54.
 
+    Rocks, B. (2016). Interval estimation for the "net promoter score".
+    *The American Statistician*, 70(4), 365–372.
+
     Examples
     --------
     >>> r = net_promoter([10, 9, 8, 7, 3, 0, 10, 10])
-    >>> round(r.nps, 3), r.n
-    (0.25, 8)
+    >>> round(r.nps, 3)
+    0.25
     """
-    level = check_confidence(confidence, error=LoyaltyError)
-    pro, det, n = _nps_parts(scores, "scores")
-    nps = pro - det
-    se = math.sqrt(max(pro + det - nps**2, 0.0) / n)
-    z = sps.norm.ppf(0.5 + level / 2)
-    table = tidy_table(
-        {"estimate": [nps], "se": [se], "ci_low": [max(nps - z * se, -1.0)], "ci_high": [min(nps + z * se, 1.0)],
-         "promoters": [pro], "detractors": [det], "n": [n]},
-        index=["nps"], name="score", extras=("promoters", "detractors", "n"),
-    )
-    meta = {"n": n, "confidence": level,
-            "method": "share of promoters (9-10) minus share of detractors (0-6); trinomial standard error; Wald interval",
-            "citation": REICHHELD_CITATION}
-    return NetPromoter(table=table, meta=meta)
+    from .satisfaction import nps
+
+    return nps(scores, confidence=confidence, method="wald")
 
 
-def _nps_values(result: NetPromoter) -> dict[str, float]:
+def _nps_values(result: Any) -> dict[str, float]:
     return {"nps": result.nps, "promoters": result.promoters, "detractors": result.detractors, "se": result.se,
             "ci_low": result.ci_low, "ci_high": result.ci_high, "n": result.n}
 

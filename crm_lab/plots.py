@@ -70,6 +70,9 @@ def _labels() -> dict[str, str]:
         "power": "Power", "estimate": "Estimate", "share": "Share",
         "visitor_type": "Visitor type", "trade": "Trade visitors", "public": "Public visitors",
         "market_structure": "Market structure",
+        "reputation_z": "Reputation (z)", "reputation": "Reputation", "contacts": "Contacts per edition",
+        "contact_rate": "Contact rate", "met_share": "Share of requests met", "large_firm": "Large firm",
+        "no_requests": "No request made",
     }
     for scale, (english, _zh, _wording) in schema.SCALE_LABELS.items():
         out.setdefault(scale, english[:1].upper() + english[1:])

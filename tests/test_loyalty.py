@@ -175,7 +175,7 @@ def test_net_promoter_definition_and_trinomial_variance():
     assert r.se == pytest.approx(math.sqrt(w @ cov @ w / len(scores)))
     assert r.ci_low == pytest.approx(-1.959964 * r.se, rel=1e-6)
     # the protocol: one tidy row, meta, JSON-plain
-    assert list(r.table.columns) == [*TABLE_COLUMNS, "promoters", "detractors", "n"]
+    assert list(r.table.columns) == [*TABLE_COLUMNS, "promoters", "passives", "detractors", "n"]
     assert r.table.loc["nps", "estimate"] == r.nps and r.meta["n"] == r.n == 10
     assert r.to_dict()["table"][0]["promoters"] == pytest.approx(0.4)
     assert "Reichheld" in r.summary()
@@ -195,7 +195,7 @@ def test_nps_difference_is_a_wald_test():
 
 @pytest.mark.parametrize("scores, message", [([1, 11], "whole numbers from 0 to 10"), ([7.5, 9], "whole numbers from 0 to 10"), ([1, None], "missing")])
 def test_net_promoter_bad_scores(scores, message):
-    with pytest.raises(LoyaltyError, match=message):
+    with pytest.raises(CrmLabError, match=message):  # satisfaction.nps, the one NPS, raises SatisfactionError
         ly.net_promoter(pd.Series(scores, dtype=float))
 
 
