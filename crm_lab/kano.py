@@ -112,6 +112,14 @@ __all__ = [
     "plot_category_shares",
     "plot_continuous",
     "plot_drift",
+    "plot_drift_grid",
+    "plot_recovery",
+    "plot_false_clear",
+    "monte_carlo_p_value",
+    "cramers_v_size",
+    "COHEN_W",
+    "rq_dominant",
+    "say_segment_tests",
     "segment_test",
     "simulate_decisions",
     "to_codes",
@@ -1026,7 +1034,11 @@ def analyze_continuous(
         ``functional_se``, ``dysfunctional_se``, and ``quadrant``: O when both
         means reach ``threshold``, A when only the functional one does, M
         when only the dysfunctional one does, else I (``""`` and NaN means,
-        with a ``UserWarning``, for an attribute with only R or Q pairs).
+        with a ``UserWarning``, for an attribute with only R or Q pairs);
+        ``n_reverse``, ``n_questionable`` (the R and Q pairs) and
+        ``rq_dominant`` (:func:`rq_dominant`: R is the mode, or R and Q are
+        at least half of the pairs) — for such an attribute the means
+        describe a minority, and ``quadrant`` is "R/Q", not a quadrant.
 
     Notes
     -----
@@ -1069,6 +1081,8 @@ def analyze_continuous(
     keys = [*by_list, attribute]
     frame = pd.DataFrame({"f": np.where(use, fscore, np.nan), "d": np.where(use, dscore, np.nan),
                           "missing": missing, "rq": rq & drop_rq})  # fmt: skip
+    for c in CATEGORIES:
+        frame[f"is_{c}"] = cat == _CAT_INDEX[c]
     for k in keys:
         frame[k] = data[k].to_numpy()
     g = frame.groupby(keys, sort=True)
@@ -1095,6 +1109,11 @@ def analyze_continuous(
     hi_f = out["functional_mean"] >= threshold
     hi_d = out["dysfunctional_mean"] >= threshold
     out["quadrant"] = np.select([hi_f & hi_d, hi_f, hi_d], ["O", "A", "M"], "I")
+    out["n_reverse"] = g["is_R"].sum().astype(np.int64)
+    out["n_questionable"] = g["is_Q"].sum().astype(np.int64)
+    counts = pd.DataFrame({c: g[f"is_{c}"].sum() for c in CATEGORIES})
+    out["rq_dominant"] = rq_dominant(counts).to_numpy()
+    out.loc[out["rq_dominant"], "quadrant"] = "R/Q"
     out.loc[out["n"] == 0, "quadrant"] = ""
     return out
 
@@ -1112,6 +1131,8 @@ def segment_test(
     dysfunctional: str = "dysfunctional",
     categories: Sequence[str] = ("A", "O", "M", "I", "R", "Q"),
     confidence: float = 0.95,
+    n_resamples: int = 0,
+    rng: int | np.random.Generator | None = None,
 ) -> _stats.TestResult:
     """Do groups differ in the category distribution of one attribute?
 
@@ -1127,6 +1148,14 @@ def segment_test(
         Categories kept in the table; those no group uses are dropped.
     confidence : float, default 0.95
         Level of the interval of Cramér's V.
+    n_resamples : int, default 0
+        0: the asymptotic χ² p-value.  Otherwise the p-value is a Monte Carlo
+        estimate of the exact conditional p-value from ``n_resamples`` random
+        tables with the observed margins (:func:`monte_carlo_p_value`), the
+        remedy when expected counts are small; no small-count warning is then
+        issued.
+    rng : int, Generator or None
+        Randomness of the Monte Carlo p-value.
 
     Returns
     -------
@@ -1135,8 +1164,10 @@ def segment_test(
         (:func:`crm_lab.stats.chi_square`): ``statistic`` (χ²), ``df``,
         ``p_value``, ``estimate`` (bias-corrected Cramér's V) with its
         interval; ``extra`` adds the crosstab (``counts``), the
-        ``attribute`` and ``n_missing`` (pairs left out for a missing
-        answer).
+        ``attribute``, ``n_missing`` (pairs left out for a missing
+        answer), ``p_asymptotic`` (the χ² p-value) and ``n_resamples``.
+        The interval of V is the noncentral-χ² one in both cases
+        (approximate when expected counts are small).
 
     Raises
     ------
@@ -1147,7 +1178,8 @@ def segment_test(
     Warns
     -----
     UserWarning
-        When more than 20% of the expected counts are below 5 (Cochran 1954).
+        When more than 20% of the expected counts are below 5 (Cochran 1954)
+        and ``n_resamples`` is 0.
 
     Notes
     -----
@@ -1182,14 +1214,98 @@ def segment_test(
             f"attribute {attribute_name!r}: need at least two {group!r} groups and two categories with answers "
             f"(got groups {list(table.index)} and categories {list(table.columns)})"
         )
-    res = _stats.chi_square(table, confidence=confidence)
+    n_resamples = check_integer(n_resamples, "n_resamples", low=0, error=KanoInputError)
+    if n_resamples == 0:
+        res = _stats.chi_square(table, confidence=confidence)
+    else:  # the remedy for small expected counts is applied: only that warning is handled, others pass
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = _stats.chi_square(table, confidence=confidence)
+        for w in caught:
+            if "expected counts" not in str(w.message):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     extra = dict(res.extra, counts={str(k): {c: int(v) for c, v in row.items()} for k, row in table.iterrows()},
-                 attribute=str(attribute_name), n_missing=int(n_missing.sum()))  # fmt: skip
-    return dataclasses.replace(res, extra=extra, test=f"{res.test} ({attribute_name}: {group} × category)")
+                 attribute=str(attribute_name), n_missing=int(n_missing.sum()), p_asymptotic=float(res.p_value),
+                 n_resamples=n_resamples)  # fmt: skip
+    changes = {"extra": extra, "test": f"{res.test} ({attribute_name}: {group} × category)"}
+    if n_resamples:
+        changes.update(p_value=monte_carlo_p_value(table.to_numpy(), n_resamples=n_resamples, rng=rng),
+                       method=f"{res.method}; p-value by Monte Carlo from {n_resamples:,} tables with the "
+                              "observed margins",
+                       citation=f"{res.citation}; Hope (1968); Patefield (1981)")  # fmt: skip
+    return dataclasses.replace(res, **changes)
+
+
+def monte_carlo_p_value(table: Any, *, n_resamples: int = 9999, rng: int | np.random.Generator | None = None) -> float:
+    """Monte Carlo p-value of Pearson's χ² test of independence, conditional on the table's margins.
+
+    Draws ``n_resamples`` tables with the observed row and column totals
+    under independence (Patefield's algorithm, :func:`scipy.stats.random_table`)
+    and returns :math:`(1 + \\#\\{X^2_{sim} \\ge X^2_{obs}\\}) / (1 + R)`
+    (Hope 1968) — the estimate of the exact conditional p-value that R's
+    ``chisq.test(simulate.p.value = TRUE)`` reports.  It needs no large
+    expected counts; its own Monte Carlo standard error is about
+    :math:`\\sqrt{p(1-p)/R}`, and the smallest value it can return is
+    :math:`1/(R+1)`.
+
+    Notes
+    -----
+    SciPy ≥ 1.15 offers the same test as
+    ``chi2_contingency(table, correction=False, method=MonteCarloMethod(...))``;
+    this function needs only ``scipy.stats.random_table`` (SciPy ≥ 1.10).
+    Tested against SciPy's version and, for a large table, against the
+    asymptotic χ² p-value.
+
+    References
+    ----------
+    Hope, A. C. A. (1968). A simplified Monte Carlo significance test
+    procedure. *Journal of the Royal Statistical Society B*, 30(3), 582-598.
+
+    Patefield, W. M. (1981). Algorithm AS 159: An efficient method of
+    generating random r × c tables with given row and column totals.
+    *Applied Statistics*, 30(1), 91-97.
+
+    Examples
+    --------
+    >>> p = monte_carlo_p_value([[3, 0, 1], [0, 4, 1]], n_resamples=999, rng=1)
+    >>> 0.0 < p < 0.2
+    True
+    """
+    counts = np.asarray(table, dtype=np.int64)
+    n_resamples = check_integer(n_resamples, "n_resamples", low=1, error=KanoInputError)
+    counts = counts[counts.sum(axis=1) > 0][:, counts.sum(axis=0) > 0]
+    rows, cols = counts.sum(axis=1), counts.sum(axis=0)
+    expected = np.outer(rows, cols) / counts.sum()
+    observed = ((counts - expected) ** 2 / expected).sum()
+    tables = sps.random_table(rows, cols).rvs(n_resamples, random_state=np.random.default_rng(rng))
+    simulated = ((tables - expected) ** 2 / expected).sum(axis=(1, 2))
+    return float((1 + np.count_nonzero(simulated >= observed * (1 - 1e-12))) / (1 + n_resamples))
+
+
+#: Cohen's (1988) benchmarks for w (0.1 small, 0.3 medium, 0.5 large); V's are w / sqrt(min(r, c) - 1).
+COHEN_W = (("small", 0.1), ("medium", 0.3), ("large", 0.5))
+
+
+def cramers_v_size(v: float, k: int) -> str:
+    """The size of a Cramér's V by Cohen's (1988) benchmarks for a table with min(r, c) = ``k``.
+
+    Cohen's benchmarks are for :math:`w = V\\sqrt{k-1}`: 0.1 small, 0.3 medium, 0.5 large; below 0.1
+    "negligible".
+
+    >>> cramers_v_size(0.5, 2), cramers_v_size(0.25, 3), cramers_v_size(0.05, 2)
+    ('large', 'medium', 'negligible')
+    """
+    w = float(v) * math.sqrt(max(int(k) - 1, 1))
+    size = "negligible"
+    for name, bound in COHEN_W:
+        if w >= bound - 1e-12:
+            size = name
+    return size
 
 
 #: The extra columns of :func:`compare_segments`, after :data:`crm_lab.results.TABLE_COLUMNS`.
-SEGMENT_COLUMNS = ("p_holm", "cramers_v_classic", "n", "expected_below_5", "small_expected", "report")
+SEGMENT_COLUMNS = ("p_holm", "p_asymptotic", "n_resamples", "cramers_v_classic", "k", "size", "n",
+                   "expected_below_5", "small_expected", "modes", "report")
 
 
 def compare_segments(
@@ -1201,6 +1317,8 @@ def compare_segments(
     dysfunctional: str = "dysfunctional",
     categories: Sequence[str] = ("A", "O", "M", "I", "R", "Q"),
     confidence: float = 0.95,
+    n_resamples: int = 0,
+    rng: int | np.random.Generator | None = None,
 ) -> pd.DataFrame:
     """:func:`segment_test` for every attribute, as one table with Holm-adjusted p-values.
 
@@ -1210,6 +1328,12 @@ def compare_segments(
         Long Kano answers with a group column.
     group, attribute, functional, dysfunctional, categories, confidence
         As :func:`segment_test`.
+    n_resamples : int, default 0
+        0: asymptotic χ² p-values; else Monte Carlo p-values from this many
+        tables per attribute (:func:`monte_carlo_p_value`) — use it when
+        expected counts are small.
+    rng : int, Generator or None
+        Randomness of the Monte Carlo p-values (one generator for all).
 
     Returns
     -------
@@ -1221,15 +1345,19 @@ def compare_segments(
         Cramér's V), ``se`` (NaN), ``ci_low, ci_high`` (its interval),
         ``statistic`` (χ²), ``df``, ``p_value`` — then
         (:data:`SEGMENT_COLUMNS`) ``p_holm`` (Holm's step-down adjustment
-        over the attributes), ``cramers_v_classic``, ``n``,
+        over the attributes), ``p_asymptotic`` (the χ² p-value, equal to
+        ``p_value`` when ``n_resamples`` is 0), ``n_resamples``,
+        ``cramers_v_classic``, ``k`` (min(rows, columns) of the table),
+        ``size`` (:func:`cramers_v_size` of the estimate), ``n``,
         ``expected_below_5``, ``small_expected`` (more than 20% of expected
-        counts below 5: read the test with care) and ``report`` (the APA
-        line).
+        counts below 5: use ``n_resamples``), ``modes`` (each group's most
+        frequent category and its share) and ``report`` (the APA line).
 
     Warns
     -----
     UserWarning
-        Once, naming the attributes with small expected counts.
+        Once, naming the attributes with small expected counts, when
+        ``n_resamples`` is 0.
 
     Notes
     -----
@@ -1250,17 +1378,28 @@ def compare_segments(
     check_columns(data, {"group": group, "attribute": attribute}, what="Kano answers", error=KanoInputError)
     rows, small = [], []
     names = sorted(pd.unique(data[attribute]), key=str)
+    gen = np.random.default_rng(rng)
     for name in names:  # a loop over attributes, not respondents
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             res = segment_test(data, name, group=group, attribute=attribute, functional=functional,
-                               dysfunctional=dysfunctional, categories=categories, confidence=confidence)  # fmt: skip
-        flagged = any("expected counts" in str(w.message) for w in caught)
-        if flagged:
+                               dysfunctional=dysfunctional, categories=categories, confidence=confidence,
+                               n_resamples=n_resamples, rng=gen)  # fmt: skip
+        for w in caught:  # pass on any other warning
+            if "expected counts" not in str(w.message):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        counts = pd.DataFrame(res.extra["counts"]).T
+        flagged = res.extra["expected_below_5"] > 0.2 * counts.size
+        if flagged and not n_resamples:
             small.append(name)
-        rows.append(res.table.assign(cramers_v_classic=res.extra["cramers_v"], n=res.n,
+        k = min(counts.shape)
+        modes = "; ".join(f"{g}: {c} {counts.loc[g, c] / counts.loc[g].sum():.0%}"
+                          for g, c in counts.idxmax(axis=1).items())  # fmt: skip
+        rows.append(res.table.assign(p_asymptotic=res.extra["p_asymptotic"], n_resamples=n_resamples,
+                                     cramers_v_classic=res.extra["cramers_v"], k=k,
+                                     size=cramers_v_size(res.estimate, k), n=res.n,
                                      expected_below_5=res.extra["expected_below_5"], small_expected=flagged,
-                                     report=res.report()))  # fmt: skip
+                                     modes=modes, report=res.report()))  # fmt: skip
     out = pd.concat(rows)
     out["p_holm"] = multipletests(out["p_value"].to_numpy(), method="holm")[1]
     out = tidy_table(out, index=names, name=attribute, extras=SEGMENT_COLUMNS)
@@ -1272,6 +1411,35 @@ def compare_segments(
             stacklevel=2,
         )
     return out
+
+
+def say_segment_tests(tests: pd.DataFrame, *, alpha: float = 0.05, decimals: int = 3) -> str:
+    """One sentence per attribute on a :func:`compare_segments` table, written from its numbers.
+
+    Whether the Holm-adjusted p-value is below ``alpha``, the size of Cramér's
+    V by Cohen's benchmarks (:func:`cramers_v_size`, from the estimate and
+    from the interval's upper limit when nothing is detected), and each
+    group's most frequent category.  Attributes are ordered by V, largest
+    first.
+    """
+    from .plots import label
+    from .results import fmt_number, fmt_p
+
+    check_columns(tests, ["estimate", "ci_low", "ci_high", "p_holm", "k", "modes"], what="say_segment_tests",
+                  error=KanoInputError)  # fmt: skip
+    lines = []
+    for name, row in tests.sort_values("estimate", ascending=False).iterrows():
+        v = (f"V = {fmt_number(row['estimate'], decimals)} [{fmt_number(row['ci_low'], decimals)}, "
+             f"{fmt_number(row['ci_high'], decimals)}]")  # fmt: skip
+        p = f"Holm-adjusted {fmt_p(row['p_holm'], decimals)}"
+        modes = "; ".join(f"{label(part.split(': ')[0])}: {part.split(': ')[1]}" for part in row["modes"].split("; "))
+        if row["p_holm"] < alpha:
+            lines.append(f"{label(name)}: {p} < {alpha:g}, the segments differ; {v}, a "
+                         f"{cramers_v_size(row['estimate'], row['k'])} difference ({modes}).")
+        else:
+            lines.append(f"{label(name)}: {p} ≥ {alpha:g}, no difference detected; {v} — the data still allow "
+                         f"a {cramers_v_size(row['ci_high'], row['k'])} one ({modes}).")
+    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------
@@ -1439,13 +1607,194 @@ def _axes(ax):
     return ax if ax is not None else plt.gca()
 
 
-def plot_better_worse(table: pd.DataFrame, *, labels: bool = True, ax=None):
+def _name(index_value: Any) -> str:
+    """The attribute name of an index value (the last level of a tuple)."""
+    return str(index_value[-1] if isinstance(index_value, tuple) else index_value)
+
+
+def rq_dominant(table: pd.DataFrame) -> pd.Series:
+    """Attributes whose Better–Worse or continuous position must not be read as A, O, M or I.
+
+    True when reverse (R) is the most frequent of A, O, M, I, R (ties go to
+    the others, M > O > A > I > R), or when R and Q together make up at least
+    half of the valid answer pairs.  Better, Worse and DuMouchel's means use
+    only the A, O, M and I answers: for such an attribute they describe a
+    minority of respondents, and its quadrant says nothing about the
+    majority, who prefer the service absent (R) or answered inconsistently
+    (Q).
+
+    Parameters
+    ----------
+    table : DataFrame
+        An :func:`analyze` / :func:`analyze_counts` result (counts ``A`` …
+        ``Q``), or an :func:`analyze_continuous` result (its ``rq_dominant``
+        column).
+
+    Returns
+    -------
+    Series of bool, on the table's index.
+
+    Examples
+    --------
+    >>> t = analyze_counts(pd.DataFrame({"A": [14, 60], "O": [12, 20], "M": [5, 10], "I": [10, 5],
+    ...                                  "R": [55, 3], "Q": [3, 2]}, index=["promo_calls", "app"]))
+    >>> rq_dominant(t).tolist()
+    [True, False]
+    """
+    if "rq_dominant" in table.columns:
+        return table["rq_dominant"].astype(bool)
+    check_columns(table, list(CATEGORIES), what="rq_dominant", error=KanoInputError)
+    aomi = table[["A", "O", "M", "I"]].max(axis=1)
+    valid = table[list(CATEGORIES)].sum(axis=1)
+    return (table["R"] > aomi) | ((table["R"] + table["Q"]) >= 0.5 * valid) & (valid > 0)
+
+
+def _text_size(ax, text: str, fontsize: float) -> tuple[float, float]:
+    """Width and height of *text* in pixels (measured when the canvas can render, else estimated)."""
+    fig = ax.figure
+    get_renderer = getattr(fig.canvas, "get_renderer", None)
+    if get_renderer is not None:
+        t = ax.text(0, 0, text, fontsize=fontsize, transform=None)
+        box = t.get_window_extent(renderer=get_renderer())
+        t.remove()
+        return box.width, box.height
+    px = fig.dpi / 72
+    return 0.6 * fontsize * len(text) * px, 1.3 * fontsize * px
+
+
+def _place_labels(ax, x: np.ndarray, y: np.ndarray, texts: Sequence[str], *, fontsize: float = 8) -> None:
+    """Label points without overlaps: for each label, the first of a ring of offsets that is free.
+
+    Labels are placed in display space (call it after the axis limits and the
+    figure size are final); a label pushed far from its point gets a thin
+    leader line.
+    """
+    px = ax.figure.dpi / 72
+    pts = ax.transData.transform(np.column_stack([x, y]))
+    frame = ax.get_window_extent()
+    r = 4 * px  # marker half-size
+    markers = [(px_ - r, py - r, px_ + r, py + r) for px_, py in pts]
+    near = [(d, 0) for d in (5, 14, 26)]
+    offsets = [(dx, dy) for d in (5, 12, 20, 30) for dx, dy in
+               ((d, d * 0.6), (d, -d * 0.6), (-d, d * 0.6), (-d, -d * 0.6), (0, d + 2), (0, -d - 2))]
+    offsets = [(dx, dy) for dx, dy in near] + [(-dx, dy) for dx, dy in near] + offsets
+
+    def box(cx, cy, w, h, dx, dy):
+        x0 = cx + dx * px if dx > 0 else cx + dx * px - w if dx < 0 else cx - w / 2
+        y0 = cy + dy * px if dy > 0 else cy + dy * px - h if dy < 0 else cy - h / 2
+        return (x0, y0, x0 + w, y0 + h)
+
+    def overlap(a, b):
+        return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+    placed = []
+    for i in np.argsort(-pts[:, 1], kind="stable"):
+        w, h = _text_size(ax, texts[i], fontsize)
+        best, best_cost = None, np.inf
+        for dx, dy in offsets:
+            b = box(*pts[i], w, h, dx, dy)
+            outside = (b[0] < frame.x0) or (b[2] > frame.x1) or (b[1] < frame.y0) or (b[3] > frame.y1)
+            cost = (sum(overlap(b, o) for o in placed) + sum(overlap(b, m) for j, m in enumerate(markers) if j != i)
+                    + (1e6 if outside else 0))  # fmt: skip
+            if cost < best_cost - 1e-9:
+                best, best_cost = (dx, dy, b), cost
+            if cost == 0:
+                break
+        dx, dy, b = best
+        placed.append(b)
+        far = abs(dx) > 6 or abs(dy) > 6
+        ax.annotate(texts[i], (x[i], y[i]), xytext=(dx, dy), textcoords="offset points", fontsize=fontsize,
+                    ha="left" if dx > 0 else "right" if dx < 0 else "center",
+                    va="bottom" if dy > 0 else "top" if dy < 0 else "center", zorder=4,
+                    bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none", alpha=0.75),
+                    arrowprops=dict(arrowstyle="-", lw=0.5, color="0.5", shrinkA=0, shrinkB=3) if far else None)
+
+
+def _quadrant_letters(ax) -> None:
+    from .plots import KANO_COLORS
+
+    for tx, ty, lab in ((0.02, 0.98, "A"), (0.98, 0.98, "O"), (0.98, 0.02, "M"), (0.02, 0.02, "I")):
+        ax.text(tx, ty, lab, transform=ax.transAxes, ha="left" if tx < 0.5 else "right",
+                va="top" if ty > 0.5 else "bottom", fontsize=16, fontweight="bold", color=KANO_COLORS[lab],
+                alpha=0.45)  # fmt: skip
+
+
+def _kano_scatter(ax, table: pd.DataFrame, x, y, xerr, yerr, *, colour_by: pd.Series | None, flagged: pd.Series,
+                  reverse: str, labels: bool, bar_label: str) -> None:
+    """Points coloured by Kano category, R/Q-dominated ones left out or hollow, a legend and a note off the data."""
+    from matplotlib.lines import Line2D
+
+    from .plots import KANO_COLORS, label
+
+    keep = ~flagged.to_numpy() if reverse == "exclude" else np.ones(len(table), bool)
+    cats = (colour_by.astype(str).str.split("/").str[0] if colour_by is not None
+            else pd.Series("", index=table.index))  # fmt: skip
+    handles = {}
+    for i in np.flatnonzero(keep):
+        is_rq = bool(flagged.iloc[i])
+        cat = "R" if is_rq else cats.iloc[i]
+        colour = KANO_COLORS.get(cat, "0.3")
+        ax.errorbar(x[i], y[i], xerr=None if xerr is None else xerr[:, [i]], yerr=None if yerr is None else yerr[:, [i]],
+                    fmt="o", ms=7, capsize=2, lw=1, color=colour, ecolor=colour, alpha=0.9,
+                    mfc="white" if is_rq else colour, mew=1.5, zorder=3)  # fmt: skip
+        key = "R/Q: not read" if is_rq else cat
+        if key and key not in handles:
+            handles[key] = Line2D([], [], ls="", marker="o", ms=7, color=colour, mfc="white" if is_rq else colour,
+                                  label="mostly R or Q (not A/O/M/I)" if is_rq else label(cat))  # fmt: skip
+    if labels:
+        idx = np.flatnonzero(keep)
+        texts = [label(_name(table.index[i])) + (" (mostly R/Q)" if flagged.iloc[i] else "") for i in idx]
+        _place_labels(ax, x[idx], y[idx], texts)
+    order = [c for c in (*CATEGORIES, "R/Q: not read") if c in handles]
+    bar = Line2D([], [], color="0.3", lw=1, marker="|", ms=8, label=bar_label)
+    ax.legend(handles=[*(handles[c] for c in order), bar], title="category (point colour)", fontsize=8,
+              title_fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)  # fmt: skip
+    left_out = [f"{label(_name(n))} (R {r:.0%}, Q {q:.0%})" if r == r else label(_name(n))
+                for n, r, q in zip(table.index[~keep], *_rq_shares(table)[~keep].T)]  # fmt: skip
+    if left_out:
+        ax.text(1.02, 0.0, "Not placed — most answers are\nreverse or questionable, so the\nposition would describe only\n"
+                "the A/O/M/I minority:\n" + "\n".join(left_out), transform=ax.transAxes, fontsize=8, va="bottom",
+                ha="left", color=KANO_COLORS["R"])  # fmt: skip
+
+
+def _rq_shares(table: pd.DataFrame) -> np.ndarray:
+    """Shares of R and Q answers per row (NaN when the table has no counts)."""
+    if set(CATEGORIES) <= set(table.columns):
+        valid = table[list(CATEGORIES)].sum(axis=1).replace(0, np.nan)
+        return np.column_stack([table["R"] / valid, table["Q"] / valid])
+    if {"n_reverse", "n_questionable", "n"} <= set(table.columns):
+        valid = (table["n"] + table["n_dropped_rq"]).replace(0, np.nan)
+        return np.column_stack([table["n_reverse"] / valid, table["n_questionable"] / valid])
+    return np.full((len(table), 2), np.nan)
+
+
+def plot_better_worse(table: pd.DataFrame, *, labels: bool = True, reverse: str = "exclude", ax=None):
     """Better–Worse diagram: |Worse| on x, Better on y, bootstrap intervals as bars.
 
     Quadrant lines at 0.5 (Berger et al. 1993): top right O, top left A,
     bottom right M, bottom left I.  ``table`` is an :func:`analyze` result
     with one index level (or a single-group slice); without bootstrap limits
-    (``n_boot=0``) no bars are drawn.  Returns the Axes.
+    (``n_boot=0``) no bars are drawn.  Points are coloured by the reported
+    category (:data:`crm_lab.plots.KANO_COLORS`; a mixed label by its first
+    category), labels are placed without overlaps, and the legend sits
+    outside the axes.
+
+    Parameters
+    ----------
+    table : DataFrame
+    labels : bool, default True
+        Name the points.
+    reverse : {"exclude", "flag"}, default "exclude"
+        What to do with attributes whose answers are mostly reverse or
+        questionable (:func:`rq_dominant`): Better and Worse use only the A,
+        O, M and I answers, so their position describes a minority and must
+        not be read as A/O/M/I.  "exclude" leaves them out and names them
+        beside the diagram; "flag" draws them as hollow points marked
+        "(mostly R/Q)".
+
+    Returns
+    -------
+    matplotlib Axes
 
     References
     ----------
@@ -1456,30 +1805,37 @@ def plot_better_worse(table: pd.DataFrame, *, labels: bool = True, ax=None):
     """
     check_columns(table, ["better", "better_low", "better_high", "worse", "worse_low", "worse_high"],
                   what="plot_better_worse", error=KanoInputError)
+    reverse = check_choice(reverse, "reverse", ("exclude", "flag"), error=KanoInputError)
     ax = _axes(ax)
-    x, y = -table["worse"].to_numpy(), table["better"].to_numpy()
-    xerr = np.abs(np.vstack([x - (-table["worse_high"].to_numpy()), -table["worse_low"].to_numpy() - x]))
-    yerr = np.abs(np.vstack([y - table["better_low"].to_numpy(), table["better_high"].to_numpy() - y]))
-    has_ci = np.isfinite(xerr).all() and np.isfinite(yerr).all()
-    ax.errorbar(x, y, xerr=xerr if has_ci else None, yerr=yerr if has_ci else None, fmt="o", capsize=2, lw=1)
-    if labels:
-        for name, xi, yi in zip(table.index, x, y):
-            ax.annotate(str(name[-1] if isinstance(name, tuple) else name), (xi, yi), fontsize=8,
-                        xytext=(3, 3), textcoords="offset points")  # fmt: skip
+    ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="|Worse|: dissatisfaction when the service is absent",
+           ylabel="Better: satisfaction when the service is present")  # fmt: skip
     ax.axhline(0.5, color="grey", lw=0.8, ls="--")
     ax.axvline(0.5, color="grey", lw=0.8, ls="--")
-    for tx, ty, lab in ((0.02, 0.97, "A"), (0.98, 0.97, "O"), (0.98, 0.03, "M"), (0.02, 0.03, "I")):
-        ax.text(tx, ty, lab, transform=ax.transAxes, ha="left" if tx < 0.5 else "right",
-                va="top" if ty > 0.5 else "bottom", fontsize=14, color="grey", alpha=0.7)  # fmt: skip
-    ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="Worse (|dissatisfaction if absent|)", ylabel="Better (satisfaction if present)")
+    _quadrant_letters(ax)
+    x, y = -table["worse"].to_numpy(float), table["better"].to_numpy(float)
+    xerr = np.abs(np.vstack([x - (-table["worse_high"].to_numpy(float)), -table["worse_low"].to_numpy(float) - x]))
+    yerr = np.abs(np.vstack([y - table["better_low"].to_numpy(float), table["better_high"].to_numpy(float) - y]))
+    has_ci = bool(np.isfinite(xerr).all() and np.isfinite(yerr).all())
+    flagged = (rq_dominant(table) if set(CATEGORIES) <= set(table.columns)
+               else pd.Series(False, index=table.index))  # fmt: skip
+    level = float(table["confidence"].iloc[0]) if "confidence" in table.columns and has_ci else float("nan")
+    bar_label = (f"bars: {level:.0%} bootstrap CI" if level == level else "bars: bootstrap CI") if has_ci else ""
+    colour_by = next((table[c] for c in ("rule_category", "category", "mode") if c in table.columns), None)
+    _kano_scatter(ax, table, x, y, xerr if has_ci else None, yerr if has_ci else None, colour_by=colour_by,
+                  flagged=flagged, reverse=reverse, labels=labels, bar_label=bar_label or "no bootstrap (n_boot=0)")
     return ax
 
 
-def plot_continuous(cont: pd.DataFrame, *, labels: bool = True, threshold: float = 2.0, ax=None):
+def plot_continuous(cont: pd.DataFrame, *, labels: bool = True, threshold: float = 2.0, reverse: str = "exclude",
+                    ax=None):
     """DuMouchel's diagram: mean dysfunctional score (x) against mean functional score (y).
 
-    Error bars are ±1.96 standard errors.  ``cont`` is an
-    :func:`analyze_continuous` result.  Returns the Axes.
+    Error bars are ±1.96 standard errors (95% CI of the mean).  ``cont`` is an
+    :func:`analyze_continuous` result; points are coloured by their
+    ``quadrant``.  Attributes whose answers are mostly reverse or
+    questionable (``rq_dominant``) are left out and named beside the diagram
+    (``reverse="exclude"``) or drawn hollow (``"flag"``): their means are
+    computed from the A/O/M/I minority only.  Returns the Axes.
 
     References
     ----------
@@ -1490,22 +1846,21 @@ def plot_continuous(cont: pd.DataFrame, *, labels: bool = True, threshold: float
     """
     check_columns(cont, ["functional_mean", "functional_se", "dysfunctional_mean", "dysfunctional_se"],
                   what="plot_continuous", error=KanoInputError)
+    reverse = check_choice(reverse, "reverse", ("exclude", "flag"), error=KanoInputError)
     ax = _axes(ax)
-    x, y = cont["dysfunctional_mean"].to_numpy(), cont["functional_mean"].to_numpy()
-    ax.errorbar(x, y, xerr=1.96 * cont["dysfunctional_se"].to_numpy(), yerr=1.96 * cont["functional_se"].to_numpy(),
-                fmt="o", capsize=2, lw=1)  # fmt: skip
-    if labels:
-        for name, xi, yi in zip(cont.index, x, y):
-            ax.annotate(str(name[-1] if isinstance(name, tuple) else name), (xi, yi), fontsize=8,
-                        xytext=(3, 3), textcoords="offset points")  # fmt: skip
+    ax.set(xlim=(-2, 4), ylim=(-2, 4), xlabel="Dysfunctional score (feeling when the service is absent)",
+           ylabel="Functional score (feeling when the service is present)")  # fmt: skip
     ax.axhline(threshold, color="grey", lw=0.8, ls="--")
     ax.axvline(threshold, color="grey", lw=0.8, ls="--")
     ax.axhline(0, color="grey", lw=0.5)
     ax.axvline(0, color="grey", lw=0.5)
-    for tx, ty, lab in ((0.02, 0.97, "A"), (0.98, 0.97, "O"), (0.98, 0.03, "M"), (0.02, 0.03, "I")):
-        ax.text(tx, ty, lab, transform=ax.transAxes, ha="left" if tx < 0.5 else "right",
-                va="top" if ty > 0.5 else "bottom", fontsize=14, color="grey", alpha=0.7)  # fmt: skip
-    ax.set(xlim=(-2, 4), ylim=(-2, 4), xlabel="dysfunctional score (absent)", ylabel="functional score (present)")
+    _quadrant_letters(ax)
+    x, y = cont["dysfunctional_mean"].to_numpy(float), cont["functional_mean"].to_numpy(float)
+    xerr = np.vstack([1.96 * cont["dysfunctional_se"].to_numpy(float)] * 2)
+    yerr = np.vstack([1.96 * cont["functional_se"].to_numpy(float)] * 2)
+    flagged = rq_dominant(cont) if "rq_dominant" in cont.columns else pd.Series(False, index=cont.index)
+    _kano_scatter(ax, cont, x, y, xerr, yerr, colour_by=cont["quadrant"] if "quadrant" in cont.columns else None,
+                  flagged=flagged, reverse=reverse, labels=labels, bar_label="bars: 95% CI (± 1.96 SE)")
     return ax
 
 
@@ -1513,7 +1868,8 @@ def plot_category_shares(table: pd.DataFrame, *, ax=None):
     """Stacked horizontal bars of the category shares per attribute; returns the Axes.
 
     ``table`` is an :func:`analyze` (or :func:`analyze_counts`) result; the
-    shares are of ``n``, the valid answer pairs.
+    shares are of ``n``, the valid answer pairs.  Colours are
+    :data:`crm_lab.plots.KANO_COLORS`; the legend sits above the axes.
 
     References
     ----------
@@ -1522,13 +1878,16 @@ def plot_category_shares(table: pd.DataFrame, *, ax=None):
     Walden, D. (1993). Kano's methods for understanding customer-defined
     quality. *Center for Quality of Management Journal*, 2(4), 3-36.
     """
+    from .plots import KANO_COLORS, label
+
     check_columns(table, [*CATEGORIES, "n"], what="plot_category_shares", error=KanoInputError)
     ax = _axes(ax)
     shares = table[list(CATEGORIES)].div(table["n"], axis=0)
-    shares.index = [str(i[-1] if isinstance(i, tuple) else i) for i in shares.index]
-    shares.plot.barh(stacked=True, ax=ax, width=0.8)
-    ax.set(xlim=(0, 1), xlabel="share of answer pairs", ylabel="")
-    ax.legend(ncol=6, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
+    shares.index = [label(_name(i)) for i in shares.index]
+    shares.columns = [label(c) for c in CATEGORIES]
+    shares.iloc[::-1].plot.barh(stacked=True, ax=ax, width=0.8, color=[KANO_COLORS[c] for c in CATEGORIES])
+    ax.set(xlim=(0, 1), xlabel="Share of answer pairs", ylabel="")
+    ax.legend(ncol=3, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=8)
     return ax
 
 
@@ -1551,7 +1910,7 @@ def plot_drift(
     truth : DataFrame, optional
         Planted shares (``edition, attribute, p_A .. p_Q`` for one segment).
     categories : sequence of str
-        Categories to draw.
+        Categories to draw (colours :data:`crm_lab.plots.KANO_COLORS`).
 
     Returns
     -------
@@ -1563,18 +1922,107 @@ def plot_drift(
     *Proceedings of the 4th International QMOD Conference on Quality
     Management and Organisational Development*. Linköping University.
     """
-    import matplotlib.pyplot as plt
+    from .plots import KANO_COLORS, label
 
     check_columns(by_edition, [*CATEGORIES, "n"], what="plot_drift", error=KanoInputError)
     ax = _axes(ax)
     t = by_edition.xs(attribute_name, level=-1)
     shares = t[list(CATEGORIES)].div(t["n"], axis=0)
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for k, cat in enumerate(categories):
-        color = colors[k % len(colors)]
-        ax.plot(shares.index, shares[cat], "o-", color=color, label=cat, ms=4)
+    for cat in categories:
+        color = KANO_COLORS[cat]
+        ax.plot(shares.index, shares[cat], "o-", color=color, label=label(cat), ms=4)
         if truth is not None:
             planted = truth[truth["attribute"] == attribute_name].sort_values("edition")
             ax.plot(planted["edition"], planted[f"p_{cat}"], "--", color=color, lw=1)
-    ax.set(title=str(attribute_name), ylim=(0, 1), xlabel="edition", ylabel="share")
+    ax.set(title=label(attribute_name), ylim=(0, 1), xlabel="Edition", ylabel="Share of answer pairs")
+    ax.set_xticks(list(shares.index))
+    return ax
+
+
+def plot_drift_grid(by_edition: pd.DataFrame, *, truth: pd.DataFrame | None = None,
+                    categories: Sequence[str] = ("A", "O", "M", "I", "R"), ncols: int = 5, fig=None):
+    """:func:`plot_drift` for every attribute in a grid, one shared legend below the panels; returns the Figure.
+
+    A figure-level helper (it makes the figure unless ``fig`` is given).
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+
+    names = sorted(by_edition.index.get_level_values(-1).unique(), key=str)
+    nrows = -(-len(names) // ncols)
+    fig = fig if fig is not None else plt.figure(figsize=(3 * ncols, 2.8 * nrows + 0.6))
+    axes = fig.subplots(nrows, ncols, sharey=True, squeeze=False)
+    for ax, name in zip(axes.flat, names):
+        plot_drift(by_edition, name, truth=truth, categories=categories, ax=ax)
+        ax.label_outer()
+    for ax in axes.flat[len(names):]:
+        ax.set_visible(False)
+    handles, labels_ = axes.flat[0].get_legend_handles_labels()
+    extra = [Line2D([], [], color="0.3", ls="-", marker="o", ms=4, label="observed share"),
+             Line2D([], [], color="0.3", ls="--", label="planted share")] if truth is not None else []  # fmt: skip
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    fig.legend(handles=[*handles, *extra], loc="lower center", ncol=len(handles) + len(extra), frameon=False,
+               fontsize=9, bbox_to_anchor=(0.5, 0.0))  # fmt: skip
+    return fig
+
+
+def _plain_log_ticks(ax, sizes) -> None:
+    """Log x axis with the simulated sizes as plain-number ticks."""
+    from matplotlib.ticker import NullFormatter
+
+    ax.set_xscale("log")
+    ticks = sorted(set(int(v) for v in sizes))
+    ax.set_xticks(ticks, [str(t) for t in ticks])
+    ax.xaxis.set_minor_formatter(NullFormatter())
+
+
+def plot_recovery(curve: pd.DataFrame, *, target: float = 0.9, ax=None):
+    """Share of simulated surveys whose mode is the planted category, by survey size, one line per scenario.
+
+    ``curve`` is a :func:`simulate_decisions` result; bands are its 95% Wilson
+    intervals (``mode_low``, ``mode_high``); the legend sits right of the axes.
+    """
+    ax = _axes(ax)
+    check_columns(curve, ["scenario", "n", "truth", "mode_correct", "mode_low", "mode_high"], what="plot_recovery",
+                  error=KanoInputError)  # fmt: skip
+    import matplotlib.pyplot as plt
+
+    groups = list(curve.groupby("scenario", sort=False))
+    shades = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, len(groups)))  # ordered scenarios, ordered colours
+    for (name, g), colour in zip(groups, shades):
+        ax.plot(g["n"], g["mode_correct"], "o-", ms=4, color=colour, label=f"{name} (planted {g['truth'].iloc[0]})")
+        ax.fill_between(g["n"], g["mode_low"], g["mode_high"], alpha=0.2, color=colour, lw=0)
+    ax.axhline(target, color="grey", ls="--", lw=0.8, label=f"target {target:.0%}")
+    ax.set(ylim=(0, 1.02), xlabel="Respondents in the survey",
+           ylabel="Share of surveys with the planted mode")  # fmt: skip
+    _plain_log_ticks(ax, curve["n"])
+    ax.legend(fontsize=8, title="scenario (bands: 95% Wilson CI)", title_fontsize=8, loc="upper left",
+              bbox_to_anchor=(1.02, 1.0), frameon=False)  # fmt: skip
+    return ax
+
+
+def plot_false_clear(tie: pd.DataFrame, *, alpha: float = 0.05, theory: float | None = None,
+                     p_tie: float | None = None, ax=None):
+    """How often Fong's test and the exact binomial test call a planted tie "clear", by survey size.
+
+    ``tie`` is a :func:`simulate_decisions` result for one tied scenario;
+    bands are 95% Wilson intervals; ``theory`` (optional) is the large-sample
+    rate of Fong's test under the tie at share ``p_tie``.
+    """
+    ax = _axes(ax)
+    check_columns(tie, ["n", "fong_clear", "fong_low", "fong_high", "binom_clear", "binom_low", "binom_high"],
+                  what="plot_false_clear", error=KanoInputError)  # fmt: skip
+    for share, prefix, style, name, colour in (("fong_clear", "fong", "o-", "Fong's test", "C0"),
+                                               ("binom_clear", "binom", "s-", f"exact binomial test (α = {alpha:g})",
+                                                "C1")):  # fmt: skip
+        ax.plot(tie["n"], tie[share], style, ms=4, color=colour, label=name)
+        ax.fill_between(tie["n"], tie[f"{prefix}_low"], tie[f"{prefix}_high"], alpha=0.2, color=colour, lw=0)
+    if theory is not None:
+        ax.axhline(theory, color="C0", ls="--", lw=0.8, label=f"theory for Fong, p = {p_tie:.3f}")
+    ax.axhline(0.10, color="grey", ls=":", lw=0.8, label="Fong's nominal 10%")
+    ax.axhline(alpha, color="C1", ls=":", lw=0.8, label=f"binomial test's level {alpha:g}")
+    ax.set(ylim=(0, 0.4), xlabel="Respondents in the survey", ylabel="Share of surveys called 'clear'")
+    _plain_log_ticks(ax, tie["n"])
+    ax.legend(fontsize=8, title="bands: 95% Wilson CI", title_fontsize=8, loc="upper left",
+              bbox_to_anchor=(1.02, 1.0), frameon=False)  # fmt: skip
     return ax

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from crm_lab import datasets, kano, power, resampling, schema, stats
+from crm_lab import datasets, kano, plots, power, resampling, schema, stats
 from crm_lab._checks import CrmLabError
 from crm_lab.kano import CATEGORIES, KanoInputError, analyze, analyze_continuous, analyze_counts, classify
 from crm_lab.results import TABLE_COLUMNS
@@ -492,3 +492,97 @@ def test_pair_counting_equals_classifying_every_pair():
     np.testing.assert_array_equal(kano.count_categories_wide(f, d), direct)
     groups = np.broadcast_to(np.arange(4), f.shape)
     np.testing.assert_array_equal(kano.count_categories(f, d, groups, 4), direct)
+
+
+# --------------------------------------------------------------------------
+# Issue 12: small expected counts, effect sizes, reverse services on the diagrams
+# --------------------------------------------------------------------------
+def test_monte_carlo_p_value_matches_scipys_and_the_asymptotic_test_on_a_large_table():
+    small = np.array([[3, 0, 1, 2], [0, 4, 1, 0], [1, 1, 5, 0]])
+    ours = kano.monte_carlo_p_value(small, n_resamples=20000, rng=1)
+    if "method" in sps.chi2_contingency.__code__.co_varnames:  # SciPy >= 1.15
+        ref = sps.chi2_contingency(small, correction=False,
+                                   method=sps.MonteCarloMethod(n_resamples=20000, rng=np.random.default_rng(2))).pvalue
+        assert abs(ours - ref) < 4 * math.sqrt(ref * (1 - ref) / 20000) + 0.002
+    big = np.array([[120, 90, 60], [100, 110, 70]])
+    asym = sps.chi2_contingency(big, correction=False).pvalue
+    mc = kano.monte_carlo_p_value(big, n_resamples=20000, rng=3)
+    assert abs(mc - asym) < 4 * math.sqrt(asym * (1 - asym) / 20000) + 0.002
+    assert kano.monte_carlo_p_value([[50, 0], [0, 50]], n_resamples=99, rng=0) == pytest.approx(1 / 100)
+
+
+def test_compare_segments_with_monte_carlo_p_values_does_not_warn_and_keeps_the_asymptotic_p():
+    data = datasets.load("kano")
+    data = data[data["edition"] == 7]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = kano.compare_segments(data, n_resamples=999, rng=0)
+    assert out.columns.tolist() == [*TABLE_COLUMNS, *kano.SEGMENT_COLUMNS]
+    assert (out["n_resamples"] == 999).all() and out["small_expected"].all()
+    assert ((out["p_value"] >= 1 / 1000) & (out["p_value"] <= 1)).all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        one = kano.segment_test(data, "free_wifi")
+    assert out.loc["free_wifi", "p_asymptotic"] == pytest.approx(one.p_value)
+    assert out["size"].tolist() == [kano.cramers_v_size(v, k) for v, k in zip(out["estimate"], out["k"])]
+    assert out["modes"].str.contains("exhibitor_sme: ").all()
+    text = kano.say_segment_tests(out, alpha=0.05)
+    for name, row in out.iterrows():
+        line = next(s for s in text.splitlines() if s.startswith(plots.label(name)))
+        assert ("the segments differ" in line) == (row["p_holm"] < 0.05)
+
+
+def test_cramers_v_size_follows_cohens_w_benchmarks():
+    assert [kano.cramers_v_size(v, 2) for v in (0.05, 0.1, 0.29, 0.3, 0.5)] == \
+        ["negligible", "small", "small", "medium", "large"]
+    # with k = 3, w = V * sqrt(2): V = 0.36 is large
+    assert kano.cramers_v_size(0.36, 3) == "large" and kano.cramers_v_size(0.2, 3) == "small"
+
+
+def test_reverse_services_are_flagged_and_left_off_the_diagrams():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    data = datasets.load("kano")
+    sme = data[(data["segment"] == "exhibitor_sme") & (data["edition"] == 7)]
+    t = analyze(sme, n_boot=50, rng=0)
+    flagged = kano.rq_dominant(t)
+    assert flagged.tolist() == (t["mode"].eq("R") | (t["R"] + t["Q"] >= 0.5 * t[list(CATEGORIES)].sum(axis=1))).tolist()
+    assert flagged["promo_calls"] and flagged.sum() == 1
+    cont = analyze_continuous(sme)
+    assert cont.loc["promo_calls", "quadrant"] == "R/Q" and cont["rq_dominant"].sum() == 1
+    assert cont.loc["promo_calls", "n_reverse"] == t.loc["promo_calls", "R"]
+    fig, axes = plt.subplots(1, 3, figsize=(18, 5))
+    kano.plot_better_worse(t, ax=axes[0])
+    kano.plot_continuous(cont, ax=axes[1])
+    kano.plot_better_worse(t, reverse="flag", ax=axes[2])
+    for ax in axes[:2]:
+        placed = [a.get_text() for a in ax.texts if not a.get_text().startswith("Not placed")]
+        assert "Promo calls" not in placed and "Mobile app" in placed
+        assert any(a.get_text().startswith("Not placed") and "Promo calls" in a.get_text() for a in ax.texts)
+    assert any(a.get_text() == "Promo calls (mostly R/Q)" for a in axes[2].texts)
+    with pytest.raises(KanoInputError, match="'reverse' must be one of"):
+        kano.plot_better_worse(t, reverse="hide", ax=axes[0])
+    plt.close(fig)
+
+
+def test_better_worse_labels_do_not_overlap():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    data = datasets.load("kano")
+    t = analyze(data[(data["segment"] == "exhibitor_sme") & (data["edition"] == 7)], n_boot=0)
+    fig, ax = plt.subplots(figsize=(9.5, 6))
+    kano.plot_better_worse(t, ax=ax)
+    fig.canvas.draw()
+    names = {plots.label(n) for n in t.index}
+    boxes = [a.get_window_extent() for a in ax.texts if a.get_text() in names]
+    assert len(boxes) == 9
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not a.overlaps(b)
+    plt.close(fig)
