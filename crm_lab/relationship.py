@@ -2,9 +2,13 @@
 
 Relationship quality is the buyer–seller pair's trust (信任感), satisfaction
 (满意感) and commitment / belonging (归属感) (Crosby, Evans & Cowles 1990;
-Morgan & Hunt 1994; Palmatier et al. 2006).  Trust rests on the partner's
-benevolence (善意), integrity (诚信) and ability (能力) (Mayer, Davis &
-Schoorman 1995), so here it is a second-order factor over those three facets.
+Palmatier et al. 2006); commitment and trust are the two key mediators of
+commitment–trust theory (Morgan & Hunt 1994), which has no satisfaction.
+Mayer, Davis & Schoorman (1995) name the partner's ability (能力),
+benevolence (善意) and integrity (诚信) as the factors of its perceived
+trustworthiness, antecedents of trust; here, as the survey asks about them as
+beliefs about the organizer, they are modelled as reflective facets of a
+second-order trust factor (a modelling choice, not Mayer et al.'s model).
 
 This module holds only the theory of relationship quality; the statistics
 come from the shared core (:mod:`crm_lab.measurement` for CFA/SEM,
@@ -87,6 +91,7 @@ __all__ = [
     "measurement_model",
     "trust_model",
     "rq_models",
+    "merged_model",
     "structural_model",
     "mimic_model",
     "latent_covariance",
@@ -104,6 +109,12 @@ __all__ = [
     "return_model",
     "simulate_recovery",
     "recovery_summary",
+    "recovery_verdicts",
+    "say_power",
+    "plot_htmt",
+    "plot_loadings",
+    "plot_indirect_draws",
+    "plot_power",
     "simulated_scores",
     "mediation_power",
 ]
@@ -112,7 +123,8 @@ __all__ = [
 TRUST_FACETS = schema.TRUST_FACETS
 #: The first-order factors of relationship quality in the survey.
 RQ_CONSTRUCTS: tuple[str, ...] = TRUST_FACETS + ("satisfaction", "commitment")
-#: The structural model's regressions (Morgan & Hunt 1994): lhs -> its predictors.
+#: The structural model's regressions (after Morgan & Hunt 1994, with satisfaction added as in Crosby et al.
+#: 1990 and Palmatier et al. 2006): lhs -> its predictors.
 STRUCTURAL_PATHS: dict[str, tuple[str, ...]] = {
     "satisfaction": ("trust",),
     "commitment": ("trust", "satisfaction"),
@@ -257,6 +269,50 @@ def rq_models() -> dict[str, str]:
         "rq_higher_order": trust_model() + "\nrelationship_quality =~ trust + satisfaction + commitment",
         "rq_single": first + "\nrelationship_quality =~ " + " + ".join(RQ_CONSTRUCTS),
     }
+
+
+def merged_model(merge: Sequence[str] = ("satisfaction", "commitment"), constructs: Sequence[str] = RQ_CONSTRUCTS,
+                 *, name: str | None = None) -> str:
+    """A deliberately misspecified measurement model: the items of *merge* load on one factor.
+
+    Beside :func:`measurement_model` it shows what misfit looks like: a model
+    that treats two distinct constructs as one (their correlation fixed at 1)
+    misses the covariances of their items, and the χ² test and the fit
+    indices say so.
+
+    Parameters
+    ----------
+    merge : sequence of str
+        Two or more constructs of *constructs* whose items get one factor.
+    constructs : sequence of str
+        All first-order constructs of the model.
+    name : str, optional
+        The merged factor's name (default the names joined by ``_``).
+
+    Returns
+    -------
+    str
+        lavaan syntax.
+
+    Examples
+    --------
+    >>> print(merged_model(("satisfaction", "commitment"), ("ability", "satisfaction", "commitment")))
+    ability =~ abl1 + abl2 + abl3
+    satisfaction_commitment =~ sat1 + sat2 + sat3 + com1 + com2 + com3
+
+    References
+    ----------
+    Fornell, C., & Larcker, D. F. (1981). Evaluating structural equation
+    models with unobservable variables and measurement error. *Journal of
+    Marketing Research*, 18(1), 39–50.
+    """
+    merge = list(merge)
+    if len(merge) < 2 or any(c not in constructs for c in merge):
+        raise RelationshipError(f"merge must name two or more of {list(constructs)} (got {merge})")
+    kept = [c for c in constructs if c not in merge]
+    lines = [measurement_model(kept)] if kept else []
+    lines.append(f"{name or '_'.join(merge)} =~ " + " + ".join(i for c in merge for i in SCALES[c]))
+    return "\n".join(lines)
 
 
 def structural_model(paths: dict[str, Sequence[str]] | None = None) -> str:
@@ -1114,15 +1170,21 @@ def recovery_summary(recovery: pd.DataFrame | Recovery, *, confidence: float = 0
     Returns
     -------
     DataFrame
-        Index path; ``planted, mean_estimate, bias, rel_bias, rmse, mean_se,
-        sd_estimate, coverage, coverage_low, coverage_high, n_sims``.  A sound
-        estimator has bias near 0, ``mean_se`` near ``sd_estimate`` and a
-        coverage interval that contains the nominal level.
+        Index path; ``planted, mean_estimate, bias, bias_low, bias_high,
+        rel_bias, rmse, mean_se, sd_estimate, coverage, coverage_low,
+        coverage_high, n_sims``.  ``bias_low, bias_high``: the Monte Carlo
+        t interval of the bias (bias ± t · sd_estimate / √n_sims);
+        ``coverage_low, coverage_high``: the Wilson interval of the coverage.
+        ``rel_bias`` is NaN where the planted value is within 0.05 of 0 (a
+        ratio to a near-zero value says nothing).  A sound estimator has a
+        bias interval that contains 0, ``mean_se`` near ``sd_estimate`` and
+        a coverage interval that contains the nominal level
+        (:func:`recovery_verdicts`).
 
     Notes
     -----
-    Tested against hand-computed bias and RMSE and statsmodels'
-    ``proportion_confint(method="wilson")``.
+    Tested against hand-computed bias, its t interval and RMSE and
+    statsmodels' ``proportion_confint(method="wilson")``.
 
     References
     ----------
@@ -1144,13 +1206,74 @@ def recovery_summary(recovery: pd.DataFrame | Recovery, *, confidence: float = 0
         "hits": g["covered"].sum(),
     })
     out["bias"] = out["mean_estimate"] - out["planted"]
-    out["rel_bias"] = out["bias"] / out["planted"].where(out["planted"].abs() > 1e-9)
+    half = sps.t.ppf((1 + confidence) / 2, (out["n_sims"] - 1).clip(lower=1)) * out["sd_estimate"] / np.sqrt(out["n_sims"])
+    out["bias_low"], out["bias_high"] = out["bias"] - half, out["bias"] + half
+    out["rel_bias"] = out["bias"] / out["planted"].where(out["planted"].abs() >= 0.05)
     out["rmse"] = g.apply(lambda d: float(np.sqrt(np.mean((d["estimate"] - d["planted"]) ** 2))), include_groups=False)
     cov = [proportion_ci(int(h), int(n), confidence=confidence) for h, n in zip(out["hits"], out["n_sims"])]
     out["coverage"], out["coverage_low"], out["coverage_high"] = zip(*cov)
-    cols = ["planted", "mean_estimate", "bias", "rel_bias", "rmse", "mean_se", "sd_estimate",
+    cols = ["planted", "mean_estimate", "bias", "bias_low", "bias_high", "rel_bias", "rmse", "mean_se", "sd_estimate",
             "coverage", "coverage_low", "coverage_high", "n_sims"]
     return out[cols]
+
+
+def recovery_verdicts(summary: pd.DataFrame, *, nominal: float = 0.95, decimals: int = 3) -> pd.DataFrame:
+    """Per path of :func:`recovery_summary`: is the bias distinguishable from 0, does coverage reach the nominal level?
+
+    Both verdicts are read from the Monte Carlo intervals, not the point
+    values, so a small simulation says "cannot tell" rather than a false
+    "recovered".
+
+    Parameters
+    ----------
+    summary : DataFrame
+        :func:`recovery_summary`'s table.
+    nominal : float, default 0.95
+        The intervals' nominal coverage.
+    decimals : int, default 3
+
+    Returns
+    -------
+    DataFrame
+        Index path; ``unbiased`` (the bias interval contains 0),
+        ``coverage_ok`` (the coverage interval contains *nominal*, or lies
+        above it), ``verdict`` (a sentence from the numbers).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"bias": [0.001, 0.03], "bias_low": [-0.01, 0.02], "bias_high": [0.012, 0.04],
+    ...                   "coverage": [0.95, 0.85], "coverage_low": [0.91, 0.79], "coverage_high": [0.97, 0.89],
+    ...                   "n_sims": [150, 150]}, index=["a ~ b", "c ~ d"])
+    >>> v = recovery_verdicts(s)
+    >>> v["unbiased"].tolist(), v["coverage_ok"].tolist()
+    ([True, False], [True, False])
+    >>> print(v.loc["c ~ d", "verdict"])
+    c ~ d: bias 0.030 [0.020, 0.040] excludes 0 (the estimates run high); coverage 0.850 [0.790, 0.890] is below the nominal 0.95.
+
+    References
+    ----------
+    Morris, T. P., White, I. R., & Crowther, M. J. (2019). Using simulation
+    studies to evaluate statistical methods. *Statistics in Medicine*,
+    38(11), 2074–2102.
+    """
+    check_columns(summary, ["bias", "bias_low", "bias_high", "coverage", "coverage_low", "coverage_high"],
+                  what="recovery_verdicts", error=RelationshipError)
+    nominal = check_confidence(nominal, error=RelationshipError)
+    f = f"{{:.{decimals}f}}"
+    rows = {}
+    for path, r in summary.iterrows():
+        unbiased = bool(r["bias_low"] <= 0 <= r["bias_high"])
+        coverage_ok = bool(r["coverage_high"] >= nominal)
+        bias = (f"bias {f.format(r['bias'])} [{f.format(r['bias_low'])}, {f.format(r['bias_high'])}] "
+                + ("includes 0" if unbiased else
+                   f"excludes 0 (the estimates run {'high' if r['bias'] > 0 else 'low'})"))
+        cov = f"coverage {f.format(r['coverage'])} [{f.format(r['coverage_low'])}, {f.format(r['coverage_high'])}] "
+        if r["coverage_low"] <= nominal <= r["coverage_high"]:
+            cov += f"includes the nominal {nominal:g}"
+        else:
+            cov += f"is {'below' if r['coverage_high'] < nominal else 'above'} the nominal {nominal:g}"
+        rows[path] = (unbiased, coverage_ok, f"{path}: {bias}; {cov}.")
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["unbiased", "coverage_ok", "verdict"])
 
 
 def simulated_scores(n_exhibitors: int = 20_000, *, params=None, rng=None) -> pd.DataFrame:
@@ -1270,11 +1393,102 @@ def mediation_power(
                                    rng=rng, min_n=10)
 
 
+def say_power(curve: pd.DataFrame, *, target: float = 0.8, n: int | None = None, confidence: float = 0.95,
+              decimals: int = 2) -> list[str]:
+    """Sentences on a power curve from the numbers, with the Monte Carlo intervals.
+
+    Parameters
+    ----------
+    curve : DataFrame
+        :func:`mediation_power`'s table (``n, power, ci_low, ci_high, reps``).
+    target : float, default 0.8
+        The power aimed at.
+    n : int, optional
+        A survey size of interest (e.g. the show's own respondents), one of
+        ``curve["n"]``: its power is reported too.
+    confidence : float, default 0.95
+        The level of the curve's Monte Carlo intervals (its ``confidence``).
+
+    Returns
+    -------
+    list of str
+        The smallest size whose estimated power reaches *target*, the
+        smallest whose whole Monte Carlo interval lies above it (or that no
+        size tried reaches it), and the power at *n*.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"n": [100, 200, 400], "power": [0.5, 0.82, 0.97], "ci_low": [0.45, 0.78, 0.95],
+    ...                   "ci_high": [0.55, 0.86, 0.98], "reps": [300] * 3})
+    >>> for line in say_power(c, n=400): print(line)
+    power reaches 0.8 at n = 200 (0.82, 95% Monte Carlo interval [0.78, 0.86], 300 simulated surveys); its interval includes 0.8, so the simulation cannot tell whether 200 suffices.
+    the whole interval lies above 0.8 from n = 400 (0.97 [0.95, 0.98]).
+    at n = 400: power 0.97 [0.95, 0.98].
+
+    References
+    ----------
+    Fritz, M. S., & MacKinnon, D. P. (2007). Required sample size to detect
+    the mediated effect. *Psychological Science*, 18(3), 233–239.
+    """
+    check_columns(curve, ["n", "power", "ci_low", "ci_high"], what="say_power", error=RelationshipError)
+    confidence = check_confidence(confidence, error=RelationshipError)
+    f = f"{{:.{decimals}f}}"
+    c = curve.sort_values("n").reset_index(drop=True)
+
+    def cell(r):
+        return f"{f.format(r['power'])} [{f.format(r['ci_low'])}, {f.format(r['ci_high'])}]"
+
+    reps = f", {int(c['reps'].iloc[0])} simulated surveys" if "reps" in c else ""
+    reached, sure = c[c["power"] >= target], c[c["ci_low"] > target]
+    if reached.empty:
+        lines = [f"no size tried (up to n = {int(c['n'].max())}) reaches power {target:g}: the largest gives "
+                 f"{cell(c.iloc[-1])}{reps}."]
+    else:
+        r = reached.iloc[0]
+        first = (f"power reaches {target:g} at n = {int(r['n'])} ({f.format(r['power'])}, {confidence * 100:g}% Monte Carlo interval "
+                 f"[{f.format(r['ci_low'])}, {f.format(r['ci_high'])}]{reps})")
+        if r["ci_low"] > target:
+            lines = [first + f"; its whole interval lies above {target:g}."]
+        else:
+            lines = [first + f"; its interval includes {target:g}, so the simulation cannot tell whether "
+                     f"{int(r['n'])} suffices."]
+            lines.append(f"the whole interval lies above {target:g} from n = {int(sure.iloc[0]['n'])} "
+                         f"({cell(sure.iloc[0])})." if not sure.empty else
+                         f"no size tried has its whole interval above {target:g}.")
+    if n is not None:
+        at = c[c["n"] == n]
+        if at.empty:
+            raise RelationshipError(f"say_power: n = {n} is not among the sizes of the curve")
+        lines.append(f"at n = {n}: power {cell(at.iloc[0])}.")
+    return lines
+
+
 # --------------------------------------------------------------------------
 # Plot
 # --------------------------------------------------------------------------
+#: Labels of this module's names that the suite's label map does not hold (paths, antecedents, models).
+_LABELS = {
+    "reputation_z": "Reputation (z)", "contacts": "Contacts per edition", "met_share": "Share of requests met",
+    "large": "Large firm", "no_requests": "No request made", "contact_rate": "Contact rate",
+    "reputation": "Reputation", "indirect trust→commitment→conative": "Indirect: trust → commitment → intention",
+}
+
+
+def _label(name: Any) -> str:
+    """Human label: a path ``"y ~ x"`` reads ``"X → Y"``; else the suite's label map."""
+    from .plots import label
+
+    text = str(name)
+    if text in _LABELS:
+        return _LABELS[text]
+    if " ~ " in text:
+        lhs, rhs = text.split(" ~ ", 1)
+        return f"{_label(rhs)} → {_label(lhs)}"
+    return label(text)
+
 def plot_estimates(table: pd.DataFrame | Result, *, estimate: str = "estimate", low: str = "ci_low",
-                   high: str = "ci_high", planted: str | None = "planted", ax=None):
+                   high: str = "ci_high", planted: str | None = "planted", bars: str | None = None,
+                   planted_label: str = "planted", legend: str = "right", ax=None):
     """Estimates with their intervals, one row per index label, and the planted values as diamonds.
 
     Axes-level: draws into *ax* (or the current axes) and returns it.
@@ -1286,6 +1500,13 @@ def plot_estimates(table: pd.DataFrame | Result, *, estimate: str = "estimate", 
     estimate, low, high, planted : str
         Columns of the estimate, the interval and the planted value
         (``planted=None`` or a column of NaN: no diamonds).
+    bars : str, optional
+        What the bars are, for the legend ("95% CI", "± 1 SD"); default the
+        result's confidence level ("95% CI"), or "interval" for a table.
+    planted_label : str, default "planted"
+        The diamonds' legend entry.
+    legend : {"right", "below"}, default "right"
+        Where the legend goes, outside the data either way.
     ax : matplotlib Axes, optional
 
     Returns
@@ -1300,17 +1521,152 @@ def plot_estimates(table: pd.DataFrame | Result, *, estimate: str = "estimate", 
     """
     import matplotlib.pyplot as plt
 
+    if bars is None:
+        level = table.meta.get("confidence") if isinstance(table, Result) else None
+        bars = f"{level * 100:g}% CI" if level else "interval"
     table = table.table if isinstance(table, Result) else table
     check_columns(table, [c for c in (estimate, low, high) if c], what="plot_estimates", error=RelationshipError)
+    if legend not in ("right", "below"):
+        raise RelationshipError(f"plot_estimates: legend must be 'right' or 'below' (got {legend!r})")
     ax = plt.gca() if ax is None else ax
     y = np.arange(len(table))[::-1]
     est = table[estimate].to_numpy(dtype=float)
     # clip: an interval end equal to the estimate can differ from it by a rounding error
     err = np.clip(np.vstack([est - table[low].to_numpy(dtype=float), table[high].to_numpy(dtype=float) - est]), 0, None)
-    ax.errorbar(est, y, xerr=err, fmt="o", color="C0", capsize=3, label="estimate (CI)")
+    ax.errorbar(est, y, xerr=err, fmt="o", color="C0", capsize=3, label=f"estimate, {bars}")
     if planted and planted in table and table[planted].notna().any():
-        ax.scatter(table[planted], y, marker="D", color="C3", zorder=3, label="planted")
+        ax.scatter(table[planted], y, marker="D", color="C3", zorder=3, label=planted_label)
     ax.axvline(0, color="0.6", lw=0.8)
-    ax.set_yticks(y, [str(i) for i in table.index])
-    ax.legend(loc="best", fontsize="small")
+    ax.set_yticks(y, [_label(i) for i in table.index])
+    if legend == "below":
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1, fontsize="small", frameon=False)
+    else:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small", frameon=False)
+    return ax
+
+
+def plot_htmt(htmt: pd.DataFrame, *, thresholds: tuple[float, float] = (0.85, 0.90), ax=None):
+    """Heat map of the heterotrait–monotrait ratios, each cell labelled, the diagonal left blank.
+
+    Axes-level: draws into *ax* (or the current axes) and returns it.
+
+    Parameters
+    ----------
+    htmt : DataFrame
+        Square HTMT matrix (:func:`crm_lab.measurement.htmt`).
+    thresholds : (float, float)
+        The conservative and liberal thresholds, named in the colour bar.
+    ax : matplotlib Axes, optional
+
+    References
+    ----------
+    Henseler, J., Ringle, C. M., & Sarstedt, M. (2015). A new criterion for
+    assessing discriminant validity in variance-based structural equation
+    modeling. *Journal of the Academy of Marketing Science*, 43(1), 115–135.
+    """
+    import matplotlib.pyplot as plt
+
+    ax = plt.gca() if ax is None else ax
+    names = [_label(c) for c in htmt.columns]
+    off = htmt.where(~np.eye(len(htmt), dtype=bool))
+    im = ax.imshow(off, vmin=0, vmax=1, cmap="viridis")
+    ax.grid(False)
+    ax.set_xticks(range(len(htmt)), names, rotation=35, ha="right")
+    ax.set_yticks(range(len(htmt)), names)
+    for (i, j), v in np.ndenumerate(htmt.to_numpy()):
+        if i != j:
+            ax.text(j, i, f"{v:.2f}", ha="center", va="center", color="white" if v < 0.6 else "black")
+    ax.figure.colorbar(im, ax=ax, label=f"HTMT (thresholds {thresholds[0]:g} / {thresholds[1]:g})")
+    ax.set_title("Heterotrait–monotrait ratios")
+    return ax
+
+
+def plot_loadings(loadings: pd.DataFrame, *, estimate: str = "std_estimate", planted: str = "planted", ax=None):
+    """Estimated standardised loadings against the planted ones, one colour per factor, with the line y = x.
+
+    Axes-level: draws into *ax* (or the current axes) and returns it.
+
+    References
+    ----------
+    Morris, T. P., White, I. R., & Crowther, M. J. (2019). Using simulation
+    studies to evaluate statistical methods. *Statistics in Medicine*,
+    38(11), 2074–2102.
+    """
+    import matplotlib.pyplot as plt
+
+    check_columns(loadings, ["factor", estimate, planted], what="plot_loadings", error=RelationshipError)
+    ax = plt.gca() if ax is None else ax
+    for k, (factor, g) in enumerate(loadings.groupby("factor", sort=False)):
+        ax.scatter(g[planted], g[estimate], color=f"C{k}", label=_label(factor))
+    lo = float(np.nanmin(loadings[[planted, estimate]].to_numpy())) - 0.05
+    hi = float(np.nanmax(loadings[[planted, estimate]].to_numpy())) + 0.05
+    ax.plot([lo, hi], [lo, hi], color="0.5", lw=1, label="estimate = planted")
+    ax.set(xlabel="Planted loading", ylabel="Estimated standardised loading", title="Loadings against the truth")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small", frameon=False)
+    return ax
+
+
+def plot_indirect_draws(draws: dict[str, np.ndarray], *, planted: float | None = None, ax=None):
+    """Histograms of bootstrap draws of an indirect effect (one per method), with the planted value as a line.
+
+    Axes-level: draws into *ax* (or the current axes) and returns it.
+
+    References
+    ----------
+    Preacher, K. J., & Hayes, A. F. (2008). Asymptotic and resampling
+    strategies for assessing and comparing indirect effects in multiple
+    mediator models. *Behavior Research Methods*, 40(3), 879–891.
+    """
+    import matplotlib.pyplot as plt
+
+    ax = plt.gca() if ax is None else ax
+    for k, (name, values) in enumerate(draws.items()):
+        values = np.asarray(values, dtype=float)
+        values = values[np.isfinite(values)]
+        ax.hist(values, bins=min(50, max(10, len(values) // 20)), density=True, alpha=0.55, color=f"C{k}",
+                label=f"{name} ({len(values)} resamples)")
+    if planted is not None:
+        ax.axvline(planted, color="C3", lw=2, label="planted")
+    ax.set(xlabel="Indirect effect a·b (SD units)", ylabel="Density of bootstrap resamples")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small", frameon=False)
+    return ax
+
+
+def plot_power(curve: pd.DataFrame, *, target: float = 0.8, mark: int | None = None, mark_label: str = "",
+               confidence: float = 0.95, ax=None):
+    """Power by sample size with its Monte Carlo (Wilson) interval, the target as a dashed line.
+
+    Axes-level: draws into *ax* (or the current axes) and returns it.
+
+    Parameters
+    ----------
+    curve : DataFrame
+        :func:`mediation_power`'s table.
+    target : float, default 0.8
+    mark : int, optional
+        A size to mark with a vertical line (e.g. the show's own respondents).
+    mark_label : str
+        Its legend entry.
+    confidence : float, default 0.95
+        The level of the curve's Monte Carlo intervals, for the legend.
+    ax : matplotlib Axes, optional
+
+    References
+    ----------
+    Fritz, M. S., & MacKinnon, D. P. (2007). Required sample size to detect
+    the mediated effect. *Psychological Science*, 18(3), 233–239.
+    """
+    import matplotlib.pyplot as plt
+
+    check_columns(curve, ["n", "power", "ci_low", "ci_high"], what="plot_power", error=RelationshipError)
+    ax = plt.gca() if ax is None else ax
+    c = curve.sort_values("n")
+    err = np.clip([c["power"] - c["ci_low"], c["ci_high"] - c["power"]], 0, None)
+    reps = f" ({int(c['reps'].iloc[0])} surveys per size)" if "reps" in c else ""
+    ax.errorbar(c["n"], c["power"], yerr=err, fmt="o-", capsize=3, label=f"power, {confidence * 100:g}% Monte Carlo interval{reps}")
+    ax.axhline(target, color="C3", ls="--", lw=1, label=f"target {target:g}")
+    if mark is not None:
+        ax.axvline(mark, color="0.4", ls=":", lw=1.2, label=mark_label or f"n = {mark}")
+    ax.set(xlabel="Respondents", ylabel="Power", ylim=(0, 1.02))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small", frameon=False)
     return ax

@@ -258,6 +258,45 @@ def test_recovery_summary_by_hand():
     assert s["coverage"] == pytest.approx(0.75)
     # Wilson interval for 3 of 4 (statsmodels proportion_confint, method='wilson')
     assert (s["coverage_low"], s["coverage_high"]) == pytest.approx((0.3006418, 0.9544127), abs=1e-6)
+    # the bias's Monte Carlo t interval: 0.1 ± t(0.975, 3) · sd / √4, sd = 0.16330 (by hand)
+    half = 3.182446305 * np.std([0.9, 1.1, 1.3, 1.1], ddof=1) / 2
+    assert (s["bias_low"], s["bias_high"]) == pytest.approx((0.1 - half, 0.1 + half), abs=1e-6)
+    near_zero = rec.assign(planted=0.01, estimate=rec["estimate"] - 0.99)
+    assert np.isnan(rel.recovery_summary(near_zero).loc["p", "rel_bias"])  # no ratio to a near-zero value
+
+
+def test_recovery_verdicts_read_the_monte_carlo_intervals():
+    summary = pd.DataFrame({"bias": [0.001, 0.03, -0.02], "bias_low": [-0.01, 0.02, -0.05],
+                            "bias_high": [0.012, 0.04, 0.01], "coverage": [0.95, 0.85, 0.99],
+                            "coverage_low": [0.91, 0.79, 0.96], "coverage_high": [0.97, 0.89, 1.0]},
+                           index=["a ~ b", "c ~ d", "e ~ f"])
+    v = rel.recovery_verdicts(summary, nominal=0.95)
+    assert v["unbiased"].tolist() == [True, False, True]
+    assert v["coverage_ok"].tolist() == [True, False, True]
+    assert "excludes 0 (the estimates run high)" in v.loc["c ~ d", "verdict"]
+    assert "is above the nominal 0.95" in v.loc["e ~ f", "verdict"]
+    with pytest.raises(rel.RelationshipError, match="recovery_verdicts: no column 'bias_low'"):
+        rel.recovery_verdicts(summary.drop(columns="bias_low"))
+
+
+def test_say_power_follows_the_numbers():
+    curve = pd.DataFrame({"n": [100, 200], "power": [0.5, 0.78], "ci_low": [0.44, 0.73], "ci_high": [0.56, 0.82],
+                          "reps": [300, 300]})
+    lines = rel.say_power(curve, n=200)
+    assert lines[0].startswith("no size tried (up to n = 200) reaches power 0.8")
+    assert lines[-1] == "at n = 200: power 0.78 [0.73, 0.82]."
+    sure = curve.assign(power=[0.85, 0.95], ci_low=[0.81, 0.92], ci_high=[0.89, 0.97])
+    assert rel.say_power(sure)[0].endswith("its whole interval lies above 0.8.")
+    with pytest.raises(rel.RelationshipError, match="n = 150 is not among the sizes"):
+        rel.say_power(curve, n=150)
+
+
+def test_merged_model_puts_the_merged_items_on_one_factor():
+    model = rel.merged_model(("satisfaction", "commitment"))
+    assert model.splitlines()[-1] == "satisfaction_commitment =~ sat1 + sat2 + sat3 + com1 + com2 + com3"
+    assert len(model.splitlines()) == 4  # three trust facets and the merged factor
+    with pytest.raises(rel.RelationshipError, match="merge must name two or more"):
+        rel.merged_model(("satisfaction",))
 
 
 def test_mediation_power_rises_with_n_and_holds_size_under_the_null():
@@ -341,9 +380,23 @@ def test_plot_estimates_draws_estimates_and_planted_values():
     fig, ax = plt.subplots()
     assert rel.plot_estimates(table, ax=ax) is ax
     labels = {round(pos): t.get_text() for pos, t in zip(ax.get_yticks(), ax.get_yticklabels())}
-    assert labels == {1: "a", 0: "b"}  # the first row on top
+    assert labels == {1: "A", 0: "B"}  # the first row on top, human labels
     planted = ax.collections[-1].get_offsets()
     np.testing.assert_allclose(np.asarray(planted), [[0.25, 1], [0.45, 0]])
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "estimate, interval" in legend  # the bars say what they are
+    plt.close(fig)
+    fig, ax = plt.subplots()
+    rel.plot_estimates(table.rename(index={"a": "commitment ~ trust"}), bars="± 1 SD", ax=ax)
+    assert "estimate, ± 1 SD" in [t.get_text() for t in ax.get_legend().get_texts()]
+    labels = {round(pos): t.get_text() for pos, t in zip(ax.get_yticks(), ax.get_yticklabels())}
+    assert labels[1] == "Trust → Commitment / belonging"  # human path labels
+    plt.close(fig)
+    curve = pd.DataFrame({"n": [50, 100], "power": [0.4, 0.9], "ci_low": [0.3, 0.85], "ci_high": [0.5, 0.94],
+                          "reps": [200, 200]})
+    fig, ax = plt.subplots()
+    assert rel.plot_power(curve, mark=100, mark_label="this survey", ax=ax) is ax
+    assert "power, 95% Monte Carlo interval (200 surveys per size)" in [t.get_text() for t in ax.get_legend().get_texts()]
     plt.close(fig)
     with pytest.raises(rel.RelationshipError, match="plot_estimates: no column 'ci_low'"):
         rel.plot_estimates(table.drop(columns="ci_low"))
