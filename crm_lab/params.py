@@ -448,6 +448,15 @@ def _nb05() -> dict[str, Any]:
                 truth_size=Int(min=5_000, max=2_000_000), output_dir=_output_dir())
 
 
+def _nb06() -> dict[str, Any]:
+    return dict(seed=Int(min=0), data_dir=_data_dir(), alpha=Float(gt=0, lt=0.5), n_boot=Int(min=100, max=100_000),
+                bins=Int(min=2, max=10), coverage=Float(gt=0, lt=1), episode_days=Int(min=0, max=365),
+                margin_rate=Float(gt=0, le=1), discount=Float(ge=0, lt=1), clv_years=Int(min=1, max=30),
+                acquisition_cost=Float(gt=0), cost_ratio=Float(gt=0, le=10), retention_lift=Float(ge=0, lt=1),
+                sim_reps=Int(min=50, max=100_000), recovery_reps=Int(min=2, max=1_000),
+                recovery_customers=Int(min=200, max=200_000), output_dir=_output_dir())
+
+
 #: Notebook prefix -> (a function returning its parameter declaration, an extra rule or None).
 NOTEBOOKS: dict[str, tuple[Any, Any]] = {
     "00": (_nb00, None),
@@ -456,6 +465,7 @@ NOTEBOOKS: dict[str, tuple[Any, Any]] = {
     "03": (_nb03, None),
     "04": (_nb04, _rule04),
     "05": (_nb05, None),
+    "06": (_nb06, None),
 }
 
 

@@ -20,7 +20,27 @@ value and lifetime value) as pure functions and two maximum-likelihood fitters:
   :func:`fit_bgnbd`; Fader, Hardie & Lee 2005a) and the Gamma–Gamma model of
   spend per purchase (:class:`GammaGammaFitter`, :func:`fit_gamma_gamma`;
   Fader, Hardie & Lee 2005b), and a BG/NBD market simulated with known
-  parameters (:func:`simulate_bgnbd`) to check that the fit recovers them.
+  parameters (:func:`simulate_bgnbd`) to check that the fit recovers them
+  (:func:`bgnbd_recovery`), and the validation table and plot of a
+  calibration/holdout split (:func:`calibration_holdout_table`,
+  :func:`plot_calibration_holdout`);
+* **the exhibitor's value on the source's four indicators** — satisfaction,
+  loyalty, retention (保留度), contribution (贡献度) — as a weighted score of
+  percentile ranks with the weights stated and their effect shown
+  (:func:`exhibitor_value_table`, :func:`value_score`,
+  :func:`weight_sensitivity`);
+* **membership tiers** (会员等级) from the RFM score and their profile by
+  sector, size, region and satisfaction with tests and effect sizes
+  (:func:`membership_tiers`, :func:`profile_tiers`);
+* **purchase cycles**: each customer's expected next-purchase window from
+  her inter-purchase times, checked against held-out later orders
+  (:func:`purchase_cycle`, :func:`check_purchase_windows`);
+* **the source's decomposition** CLV = CPV + PPV + CIV + CKV + CTV as a
+  transparent scoring with stated proxies (:func:`clv_components`);
+* **retention vs acquisition** ("keeping a customer costs a fifth of winning
+  one") as a scenario with its break-even (:func:`retention_vs_acquisition`);
+* **CLV uncertainty by editions observed**, simulated with known truth
+  (:func:`simulate_clv_uncertainty`).
 
 The fitters follow lifelines: ``fit`` returns the fitted object, fitted values
 end in ``_`` (``params_``, ``standard_errors_``, ``covariance_``,
@@ -62,6 +82,9 @@ Interactive Marketing*, 17(1), 9–24.
 
 Hughes, A. M. (1994). *Strategic Database Marketing*. Chicago: Probus.
 
+Reichheld, F. F., & Sasser, W. E. (1990). Zero defections: Quality comes to
+services. *Harvard Business Review*, 68(5), 105–111.
+
 Lorenz, M. O. (1905). Methods of measuring the concentration of wealth.
 *Publications of the American Statistical Association*, 9(70), 209–219.
 """
@@ -96,26 +119,48 @@ from .results import Result, tidy_table
 __all__ = [
     "BGNBDSample",
     "BetaGeoFitter",
+    "CLV_UNIT_VALUES",
     "ConvergenceError",
     "CustomerValueError",
     "GammaGammaFitter",
     "GiniResult",
+    "MEMBERSHIP_TIERS",
     "ModelFit",
     "PYRAMID_SHARES",
     "PYRAMID_TIERS",
+    "PurchaseWindowCheck",
+    "RetentionScenario",
+    "TierProfile",
+    "VALUE_INDICATORS",
+    "VALUE_WEIGHTS",
+    "bgnbd_recovery",
     "calibration_and_holdout",
+    "calibration_holdout_table",
+    "check_purchase_windows",
+    "clv_components",
     "clv_simple",
+    "exhibitor_value_table",
     "fit_bgnbd",
     "fit_gamma_gamma",
     "gini",
     "lorenz",
     "margin_multiple",
+    "membership_tiers",
+    "plot_calibration_holdout",
+    "plot_lorenz",
+    "plot_retention_vs_acquisition",
+    "profile_tiers",
+    "purchase_cycle",
     "pyramid",
     "pyramid_tier",
     "rfm",
+    "retention_vs_acquisition",
     "rfm_sql",
     "simulate_bgnbd",
+    "simulate_clv_uncertainty",
     "summary_from_transactions",
+    "value_score",
+    "weight_sensitivity",
 ]
 
 #: The customer pyramid of THEORY.md §2: tiers from the most valuable down.
@@ -689,7 +734,7 @@ def gini(values: Any, *, n_boot: int = 2000, confidence: float = 0.95, rng: Any 
         se, low, high, draws = boot.se, boot.ci_low, boot.ci_high, boot.draws
     columns = {"estimate": [estimate], "se": [se], "ci_low": [low], "ci_high": [high], **{k: [v] for k, v in top.items()}}
     table = tidy_table(columns,
-                       index=["gini"], name="statistic", extras=list(top))
+                       index=["gini"], name="coefficient", extras=list(top))
     method = f"percentile bootstrap of customers, {n_boot} resamples" if n_boot else "point estimate (no bootstrap)"
     meta = {"n": int(x.size), "confidence": confidence, "method": method, "citation": _GINI_CITATION, "n_boot": n_boot}
     return GiniResult(table=table, meta=meta, draws=draws)
@@ -1794,3 +1839,1000 @@ def fit_gamma_gamma(frequency: Any, monetary_value: Any, *, confidence: float = 
     estimates p = 6.25, q = 3.74, v = 15.44).
     """
     return GammaGammaFitter(confidence=confidence).fit(frequency, monetary_value, initial=initial)
+
+
+# --------------------------------------------------------------------------
+# the exhibitor's value on the source's four indicators
+# --------------------------------------------------------------------------
+#: The four indicators of exhibition customer value (THEORY.md §8) and the default column of each in
+#: :func:`exhibitor_value_table`: satisfaction, loyalty, retention (保留度), contribution (贡献度).
+VALUE_INDICATORS: dict[str, str] = {"satisfaction": "satisfaction", "loyalty": "loyalty",
+                                    "retention": "editions", "contribution": "spend"}
+#: Equal weights of the four indicators (the stated default of :func:`value_score`).
+VALUE_WEIGHTS: dict[str, float] = {"satisfaction": 0.25, "loyalty": 0.25, "retention": 0.25, "contribution": 0.25}
+
+
+def exhibitor_value_table(participation: pd.DataFrame, survey: pd.DataFrame, exhibitors: pd.DataFrame, *,
+                          edition: int | None = None) -> pd.DataFrame:
+    """One row per exhibitor at an edition: the inputs of value scores, tiers and the CLV decomposition.
+
+    Parameters
+    ----------
+    participation, survey, exhibitors : DataFrame
+        The tables of the same names (``datasets.load_all()``).
+    edition : int, optional
+        The edition described (default: the survey's latest edition).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``exhibitor_id`` (the exhibitors who took part at *edition*,
+        sorted): ``sector``, ``region``, ``size_class``, ``stage`` (of the
+        relationship lifecycle at *edition*); ``editions``
+        (editions taken part in up to *edition*: retention, 保留度);
+        ``spend`` (booth + services at *edition*, CNY: contribution, 贡献度);
+        ``booth_sqm``, ``leads``, ``special_requests``; for survey
+        respondents at *edition* ``satisfaction`` (mean of sat1–sat3),
+        ``loyalty`` (mean of the nine attitudinal loyalty items cog, aff,
+        con: cognitive, affective and conative loyalty) and ``nps`` (0–10),
+        NaN for the others; ``responded`` (bool); ``returned`` (1 if the
+        exhibitor took part at edition + 1, 0 if not, NaN when there is no
+        later edition in the data).
+
+    Examples
+    --------
+    >>> from crm_lab import datasets
+    >>> t = datasets.load_all(tables=["participation", "survey", "exhibitors"])
+    >>> exhibitor_value_table(t["participation"], t["survey"], t["exhibitors"]).columns[:6].tolist()
+    ['sector', 'region', 'size_class', 'stage', 'editions', 'spend']
+    """
+    from .schema import SCALES
+
+    what = "exhibitor_value_table"
+    sat, loyal = list(SCALES["satisfaction"]), [i for s in ("cognitive", "affective", "conative") for i in SCALES[s]]
+    check_columns(participation, ["exhibitor_id", "edition", "participated", "stage", "booth_spend", "services_spend",
+                                  "booth_sqm", "leads", "special_requests"], what=f"{what}: participation",
+                  error=CustomerValueError)
+    check_columns(survey, ["exhibitor_id", "edition", *sat, *loyal], what=f"{what}: survey", error=CustomerValueError)
+    check_columns(exhibitors, ["exhibitor_id", "sector", "region", "size_class"], what=f"{what}: exhibitors",
+                  error=CustomerValueError)
+    edition = int(survey["edition"].max()) if edition is None else check_integer(edition, "edition", low=1,
+                                                                                   error=CustomerValueError)
+    took = participation[participation["participated"] == 1]
+    now = took[took["edition"] == edition].set_index("exhibitor_id").sort_index()
+    if now.empty:
+        raise CustomerValueError(f"{what}: nobody took part at edition {edition} "
+                                 f"(editions in the data: {sorted(participation['edition'].unique().tolist())})")
+    out = exhibitors.set_index("exhibitor_id").reindex(now.index)[["sector", "region", "size_class"]]
+    out["stage"] = now["stage"]
+    out["editions"] = took[took["edition"] <= edition].groupby("exhibitor_id").size().reindex(now.index).astype(np.int64)
+    out["spend"] = np.round(now["booth_spend"] + now["services_spend"], 2)
+    for col in ("booth_sqm", "leads", "special_requests"):
+        out[col] = now[col]
+    answers = survey[survey["edition"] == edition].drop_duplicates("exhibitor_id").set_index("exhibitor_id")
+    answers = answers.reindex(now.index)
+    out["satisfaction"] = answers[sat].mean(axis=1, skipna=False)
+    out["loyalty"] = answers[loyal].mean(axis=1, skipna=False)
+    out["nps"] = answers["nps"] if "nps" in answers else np.nan
+    out["responded"] = out["satisfaction"].notna()
+    later = participation[participation["edition"] == edition + 1].set_index("exhibitor_id")["participated"]
+    out["returned"] = later.reindex(now.index).astype(float) if len(later) else np.nan
+    return out
+
+
+def _indicator_frame(data: pd.DataFrame, indicators: dict[str, str], what: str) -> pd.DataFrame:
+    check_columns(data, indicators, what=what, error=CustomerValueError)
+    frame = data[list(indicators.values())].apply(pd.to_numeric, errors="coerce")
+    frame.columns = list(indicators)
+    gaps = frame.isna().any(axis=1)
+    if gaps.any():
+        raise CustomerValueError(f"{what}: missing or non-numeric indicator values in rows {rows_text(frame.index[gaps])} "
+                                 "(score only the customers with all four, e.g. the survey respondents)")
+    return frame
+
+
+def _weights(weights: Any, names: Sequence[str], what: str) -> pd.Series:
+    w = pd.Series(dict(weights), dtype=float) if not isinstance(weights, pd.Series) else weights.astype(float)
+    if set(w.index) != set(names) or not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
+        raise CustomerValueError(f"{what}: 'weights' must give one number >= 0 to each of {list(names)}, "
+                                 f"not all 0 (got {dict(w)})")
+    return (w / w.sum()).reindex(list(names))
+
+
+def value_score(data: pd.DataFrame, *, weights: Any = None, indicators: dict[str, str] | None = None) -> pd.DataFrame:
+    """The exhibitor value score: a weighted mean of the four indicators' percentile ranks.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per customer (e.g. :func:`exhibitor_value_table` of the
+        survey respondents), with a column per indicator.
+    weights : mapping, default :data:`VALUE_WEIGHTS` (equal)
+        Indicator -> weight (>= 0; rescaled to sum to 1).
+    indicators : mapping, default :data:`VALUE_INDICATORS`
+        Indicator -> column of *data* (satisfaction, loyalty, retention,
+        contribution).
+
+    Returns
+    -------
+    DataFrame
+        Index of *data*; one column per indicator (its percentile rank,
+        0–1, ties averaged), ``score`` (the weighted mean, 0–1) and
+        ``rank`` (1 = most valuable; ties share the lower rank).
+
+    Notes
+    -----
+    The source judges exhibition customer value on satisfaction, loyalty,
+    retention (保留度: willingness to keep buying after the first deal) and
+    contribution (贡献度: profit now and later) (THEORY.md §8).  The
+    indicators are on different scales (a 7-point mean, a count of
+    editions, CNY), so each is replaced by its percentile rank among the
+    customers scored before weighting: score = Σ_k w_k · pct_k.  The
+    weights are a management choice, not an estimate: :func:`weight_sensitivity`
+    shows how far another choice moves the ranking.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"satisfaction": [6, 4, 5], "loyalty": [6, 3, 5], "editions": [1, 5, 3],
+    ...                   "spend": [10.0, 90.0, 95.0]})
+    >>> value_score(d)["rank"].tolist()
+    [2, 3, 1]
+    """
+    what = "value_score"
+    indicators = dict(VALUE_INDICATORS if indicators is None else indicators)
+    frame = _indicator_frame(data, indicators, what)
+    w = _weights(VALUE_WEIGHTS if weights is None else weights, list(indicators), what)
+    out = frame.rank(pct=True, method="average")
+    out["score"] = out[list(indicators)].to_numpy() @ w.to_numpy()
+    out["rank"] = out["score"].rank(ascending=False, method="min").astype(np.int64)
+    return out
+
+
+def weight_sensitivity(data: pd.DataFrame, weightings: dict[str, Any], *, top: float = 0.2,
+                       indicators: dict[str, str] | None = None) -> pd.DataFrame:
+    """How far other weights move the value ranking: rank correlation and overlap of the top group.
+
+    Parameters
+    ----------
+    data : DataFrame
+        As for :func:`value_score`.
+    weightings : mapping
+        Name -> weights (a mapping indicator -> weight); the first is the
+        baseline the others are compared with.
+    top : float, default 0.2
+        Share of customers called "the most valuable".
+    indicators : mapping, optional
+
+    Returns
+    -------
+    DataFrame
+        One row per weighting: its normalised weights, ``spearman`` (rank
+        correlation of its score with the baseline's), ``top_overlap``
+        (share of the baseline's top group that stays in the top group)
+        and ``top_mean_<indicator>`` (the top group's mean percentile on each
+        indicator: what the weighting rewards).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"satisfaction": [6, 4, 5, 2], "loyalty": [6, 3, 5, 2], "editions": [1, 5, 3, 2],
+    ...                   "spend": [10.0, 50.0, 20.0, 90.0]})
+    >>> w = {"equal": None, "money": {"satisfaction": 0, "loyalty": 0, "retention": 0, "contribution": 1}}
+    >>> weight_sensitivity(d, w, top=0.25)["top_overlap"].tolist()
+    [1.0, 0.0]
+    """
+    what = "weight_sensitivity"
+    if not weightings:
+        raise CustomerValueError(f"{what}: 'weightings' must name at least one set of weights")
+    top = check_number(top, "top", low=0, high=1, low_open=True, error=CustomerValueError)
+    indicators = dict(VALUE_INDICATORS if indicators is None else indicators)
+    scores = {name: value_score(data, weights=w, indicators=indicators) for name, w in weightings.items()}
+    base_name = next(iter(scores))
+    base = scores[base_name]
+    k = max(1, math.ceil(top * len(base)))
+
+    def top_set(s: pd.DataFrame) -> pd.Index:
+        return s.sort_values("score", ascending=False, kind="stable").index[:k]
+
+    base_top = top_set(base)
+    rows = []
+    for name, s in scores.items():
+        w = _weights(VALUE_WEIGHTS if weightings[name] is None else weightings[name], list(indicators), what)
+        chosen = top_set(s)
+        row = {f"w_{i}": w[i] for i in indicators}
+        row["spearman"] = float(sps.spearmanr(base["score"], s["score"]).statistic) if len(s) > 2 else math.nan
+        row["top_overlap"] = len(base_top.intersection(chosen)) / k
+        row.update({f"top_mean_{i}": float(s.loc[chosen, i].mean()) for i in indicators})
+        rows.append(row)
+    out = pd.DataFrame(rows, index=pd.Index(list(scores), name="weighting"))
+    return out
+
+
+# --------------------------------------------------------------------------
+# membership tiers from RFM, and who is in them
+# --------------------------------------------------------------------------
+#: Membership tiers of :func:`membership_tiers`, lowest first.
+MEMBERSHIP_TIERS: tuple[str, ...] = ("low", "middle", "high")
+
+
+def membership_tiers(rfm_table: pd.DataFrame, *, cuts: Sequence[int] = (7, 11),
+                     labels: Sequence[str] = MEMBERSHIP_TIERS) -> pd.Series:
+    """Membership tiers (会员等级) cut from the RFM score, as CRM systems build them.
+
+    Parameters
+    ----------
+    rfm_table : DataFrame
+        :func:`rfm` or :func:`rfm_sql` (column ``rfm_score``, the sum of the
+        three scores: 3 to 3 × bins).
+    cuts : sequence of int, default (7, 11)
+        Upper ends of every tier but the last, increasing: with quintiles,
+        3–7 low, 8–11 middle, 12–15 high spenders.
+    labels : sequence of str, default ("low", "middle", "high")
+
+    Returns
+    -------
+    Series
+        Ordered categorical named ``tier``, index of *rfm_table*.
+
+    Examples
+    --------
+    >>> membership_tiers(pd.DataFrame({"rfm_score": [3, 8, 11, 12, 15]})).tolist()
+    ['low', 'middle', 'middle', 'high', 'high']
+    """
+    check_columns(rfm_table, ["rfm_score"], what="membership_tiers", error=CustomerValueError)
+    cuts = [int(c) for c in cuts]
+    labels = [str(v) for v in labels]
+    if len(labels) != len(cuts) + 1 or cuts != sorted(set(cuts)):
+        raise CustomerValueError(f"membership_tiers: need increasing 'cuts' and one more label than cuts "
+                                 f"(got cuts={cuts}, labels={labels})")
+    tier = pd.cut(rfm_table["rfm_score"], bins=[-np.inf, *cuts, np.inf], labels=labels, ordered=True)
+    return tier.rename("tier")
+
+
+@dataclass(frozen=True, repr=False)
+class TierProfile(Result):
+    """Who is in each tier: one test with an effect size per profile variable (see :func:`profile_tiers`).
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per profile variable: ``estimate`` (the effect size:
+        bias-corrected Cramér's V for a category, eta² or epsilon² for a
+        number), ``ci_low``, ``ci_high``, ``statistic``, ``df``,
+        ``p_value``, then ``test``, ``effect``, ``n``.
+    meta : dict
+    tests : dict
+        Variable -> :class:`crm_lab.stats.TestResult`.
+    shares : dict
+        Variable -> a table per tier: shares of each category (rows sum to
+        1) or the mean, SD and n of a number.
+    """
+
+    table: pd.DataFrame
+    meta: dict = field(default_factory=dict)
+    tests: dict = field(default_factory=dict, repr=False)
+    shares: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def title(self) -> str:
+        return f"Profile of the {self.meta.get('tier', 'tier')}s"
+
+    def _summary_lines(self, decimals: int) -> list[str]:
+        return [f"{name}: {test.report(decimals=decimals)}" for name, test in self.tests.items()]
+
+
+def profile_tiers(data: pd.DataFrame, tier: str, by: Sequence[str], *, confidence: float = 0.95,
+                  n_boot: int = 1000, rng: Any = None) -> TierProfile:
+    """Do the tiers differ in sector, size, region, satisfaction…? One segment test per variable.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per customer with the tier column and the profile variables.
+    tier : str
+        The tier column (e.g. from :func:`membership_tiers` or :func:`pyramid_tier`).
+    by : sequence of str
+        Profile variables: categories get a χ² test with Cramér's V, numbers
+        an ANOVA (eta²) or, for whole numbers with few levels, a
+        Kruskal–Wallis test (epsilon²).
+    confidence : float, default 0.95
+    n_boot : int, default 1000
+        Bootstrap resamples of the Kruskal–Wallis effect size.
+    rng : int, Generator or None
+
+    Returns
+    -------
+    TierProfile
+
+    Notes
+    -----
+    Each variable is tested on the customers where it is known (a survey
+    score only for respondents; ``n`` says how many), by
+    :func:`crm_lab.satisfaction.segment_test`.  With several variables,
+    several p-values: read the effect sizes first.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"tier": list("aabbcc") * 10, "x": np.arange(60.0), "g": list("uv") * 30})
+    >>> profile_tiers(d, "tier", ["x", "g"]).table["test"].tolist()
+    ['One-way ANOVA', 'Chi-square test of independence']
+    """
+    from .satisfaction import segment_test
+
+    check_columns(data, [tier, *by], what="profile_tiers", error=CustomerValueError)
+    generator = np.random.default_rng(rng)
+    tests, shares, rows = {}, {}, []
+    for name in by:
+        sub = data[[tier, name]].dropna()
+        if isinstance(sub[tier].dtype, pd.CategoricalDtype):
+            sub = sub.assign(**{tier: sub[tier].astype(str)})
+        res = segment_test(sub, name, tier, confidence=confidence, n_boot=n_boot, rng=generator)
+        tests[name] = res
+        numeric = res.test != "Chi-square test of independence" and "Chi" not in res.test
+        shares[name] = (sub.groupby(tier, observed=True)[name].agg(["mean", "std", "size"]) if numeric
+                        else pd.crosstab(sub[tier], sub[name], normalize="index"))
+        rows.append({"estimate": res.estimate, "ci_low": res.ci_low, "ci_high": res.ci_high, "statistic": res.statistic,
+                     "df": res.df, "p_value": res.p_value, "test": res.test, "effect": res.effect, "n": res.n})
+    table = tidy_table(pd.DataFrame(rows), index=list(by), name="variable", extras=["test", "effect", "n"])
+    meta = {"n": int(len(data)), "confidence": confidence, "tier": tier,
+            "method": "chi-square (Cramér's V), one-way ANOVA (eta²) or Kruskal-Wallis (epsilon²) by variable type",
+            "citation": "crm_lab.satisfaction.segment_test; Cramér (1946); Steiger (2004); Tomczak & Tomczak (2014)"}
+    return TierProfile(table=table, meta=meta, tests=tests, shares=shares)
+
+
+# --------------------------------------------------------------------------
+# purchase cycles: when will a customer buy again?
+# --------------------------------------------------------------------------
+def _segment_quantile(values: np.ndarray, start: np.ndarray, count: np.ndarray, q: float) -> np.ndarray:
+    """Quantile *q* (linear interpolation, numpy's default) of values[start:start+count] for every segment."""
+    pos = start + q * np.maximum(count - 1, 0)
+    low = np.floor(pos).astype(np.int64)
+    high = np.minimum(low + 1, start + np.maximum(count - 1, 0)).astype(np.int64)
+    ok = count > 0
+    low_c, high_c = np.where(ok, low, 0), np.where(ok, high, 0)
+    out = values[low_c] + (pos - low) * (values[high_c] - values[low_c]) if values.size else np.zeros(start.size)
+    return np.where(ok, out, np.nan)
+
+
+def purchase_cycle(
+    transactions: pd.DataFrame,
+    *,
+    as_of: Any,
+    customer: str = "exhibitor_id",
+    date: str = "date",
+    coverage: float = 0.8,
+    min_gaps: int = 3,
+    episode_days: int = 0,
+    customers: Any = None,
+) -> pd.DataFrame:
+    """Each customer's purchase cycle and the window in which her next purchase is expected.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        Dated orders (e.g. the service orders of the ``transactions`` table).
+    as_of : date-like
+        The day of the prediction; orders after it are ignored (they are
+        what the prediction is checked against: :func:`check_purchase_windows`).
+    customer, date : str
+    coverage : float, default 0.8
+        Probability the window is meant to hold (the central interval of the
+        cycle's distribution).
+    min_gaps : int, default 3
+        A customer with at least this many own gaps longer than the time
+        already elapsed gets a window from her own cycle; the others from
+        everyone's (pooled) gaps.
+    customers : array-like, optional
+        The known customer ids.
+
+    Returns
+    -------
+    DataFrame
+        One row per customer with an order up to *as_of*: ``orders``
+        (buying episodes: distinct days, or episodes with *episode_days*), ``last_order``, ``elapsed_days``
+        (*as_of* − last order), ``cycle_days`` (her median gap between
+        occasions; NaN with a single occasion), ``source`` (``own``,
+        ``pooled``, or ``none`` when no observed gap is as long as the time
+        elapsed: "overdue"), ``expected_next`` (last order + the median of
+        the gaps longer than the elapsed time), ``window_start``,
+        ``window_end``.
+
+    Notes
+    -----
+    The "third week" example of the source: a customer who bought milk
+    powder buys again in the third week, so the offer goes out before then.
+    Here the inter-purchase time G is a customer's gap between successive
+    purchase days.  Having waited e days already, the next purchase comes
+    at last + G with G drawn from the gaps **longer than e** (the
+    conditional distribution G | G > e, the residual-life idea of renewal
+    theory): the window is last + its (1 − coverage)/2 and (1 + coverage)/2
+    quantiles.  Vectorised over customers (sorted segments, no loop).
+
+    Tested against windows computed customer by customer with
+    :func:`numpy.quantile`.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"exhibitor_id": ["a"] * 5, "date": pd.to_datetime(
+    ...     ["2024-01-01", "2024-01-21", "2024-02-10", "2024-03-01", "2024-03-21"])})
+    >>> w = purchase_cycle(t, as_of="2024-03-25", min_gaps=2)
+    >>> w[["orders", "cycle_days", "source"]].values.tolist(), str(w["expected_next"].iloc[0].date())
+    ([[5, 20.0, 'own']], '2024-04-10')
+    """
+    what = "purchase_cycle"
+    coverage = check_confidence(coverage, name="coverage", error=CustomerValueError)
+    min_gaps = check_integer(min_gaps, "min_gaps", low=1, error=CustomerValueError)
+    episode_days = check_integer(episode_days, "episode_days", low=0, error=CustomerValueError)
+    tx = _transactions(transactions, customer=customer, date=date, amount=None, customers=customers, what=what)
+    end = _timestamp(as_of, "as_of", what)
+    tx = tx[tx["day"] <= end]
+    if tx.empty:
+        raise CustomerValueError(f"{what}: no order on or before 'as_of' ({end.date()})")
+    days = tx.drop_duplicates(["customer", "day"]).sort_values(["customer", "day"])
+    codes, ids = pd.factorize(days["customer"], sort=True)
+    day = days["day"].to_numpy()
+    n_c = ids.size
+    same = np.r_[False, codes[1:] == codes[:-1]]
+    gaps = ((day[1:] - day[:-1]) / np.timedelta64(1, "D")).astype(float)
+    gap_owner = codes[1:][same[1:]]
+    gaps = gaps[same[1:]]
+    new_episode = gaps > episode_days
+    gap_owner, gaps = gap_owner[new_episode], gaps[new_episode]
+    orders = np.bincount(gap_owner, minlength=n_c) + 1
+    last = pd.Series(day).groupby(codes).max().to_numpy()
+    elapsed = ((np.datetime64(end) - last) / np.timedelta64(1, "D")).astype(float)
+    # own gaps, sorted within customer; the tail of gaps longer than the elapsed time
+    order = np.lexsort((gaps, gap_owner))
+    own, owner = gaps[order], gap_owner[order]
+    n_own = np.bincount(owner, minlength=n_c)
+    seg_start = np.r_[0, np.cumsum(n_own)[:-1]]
+    longer = own > elapsed[owner]
+    n_long = np.bincount(owner[longer], minlength=n_c)
+    own_start = seg_start + n_own - n_long
+    pooled = np.sort(gaps)
+    k = np.searchsorted(pooled, elapsed, side="right")
+    pool_count = pooled.size - k
+    use_own = n_long >= min_gaps
+    lo_q, hi_q = (1 - coverage) / 2, (1 + coverage) / 2
+    quant = {}
+    for name, q in (("start", lo_q), ("mid", 0.5), ("end", hi_q)):
+        mine = _segment_quantile(own, own_start, n_long, q)
+        theirs = _segment_quantile(pooled, k, pool_count, q)
+        quant[name] = np.where(use_own, mine, theirs)
+    source = np.where(use_own, "own", np.where(pool_count > 0, "pooled", "none"))
+    median_own = _segment_quantile(own, seg_start, n_own, 0.5)
+    last_ts = pd.to_datetime(last)
+
+    def shift(values):
+        return last_ts + pd.to_timedelta(np.round(values), unit="D")
+
+    out = pd.DataFrame({"orders": orders.astype(np.int64), "last_order": last_ts, "elapsed_days": elapsed.astype(np.int64),
+                        "cycle_days": median_own, "source": source, "expected_next": shift(quant["mid"]),
+                        "window_start": shift(quant["start"]), "window_end": shift(quant["end"])},
+                       index=pd.Index(ids, name=customer))
+    out.attrs.update({"as_of": end, "coverage": coverage, "episode_days": episode_days, "pooled_gaps": pooled})
+    return out
+
+
+def check_purchase_windows(windows: pd.DataFrame, transactions: pd.DataFrame, *, customer: str = "exhibitor_id",
+                           date: str = "date", until: Any = None, confidence: float = 0.95) -> Result:
+    """Did the next order fall in its predicted window?  Held-out orders against :func:`purchase_cycle`.
+
+    Parameters
+    ----------
+    windows : DataFrame
+        :func:`purchase_cycle` (its ``as_of`` is kept in ``windows.attrs``).
+    transactions : DataFrame
+        The orders, including those after ``as_of`` (the holdout).
+    customer, date : str
+    until : date-like, optional
+        End of the holdout (default: the last order in *transactions*).
+    confidence : float, default 0.95
+
+    Returns
+    -------
+    Result
+        ``table`` (index ``outcome``): ``bought_again`` (share of customers
+        with a window who ordered again in the holdout), then among those
+        ``in_window``, ``early``, ``late``, each with its Wilson interval;
+        ``meta`` with n, the nominal coverage and ``outcomes`` (one per customer).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"exhibitor_id": ["a"] * 5 + ["b"] * 2, "date": pd.to_datetime(
+    ...     ["2024-01-01", "2024-01-21", "2024-02-10", "2024-03-01", "2024-03-21", "2024-01-01", "2024-02-01"])})
+    >>> w = purchase_cycle(t, as_of="2024-03-05", min_gaps=2)
+    >>> check_purchase_windows(w, t).table["estimate"].round(2).tolist()
+    [1.0, 1.0, 0.0, 0.0]
+    """
+    from .stats import proportion_ci
+
+    what = "check_purchase_windows"
+    check_columns(windows, ["window_start", "window_end"], what=what, error=CustomerValueError)
+    if "as_of" not in windows.attrs:
+        raise CustomerValueError(f"{what}: 'windows' must come from purchase_cycle (it records its 'as_of')")
+    confidence = check_confidence(confidence, error=CustomerValueError)
+    start = windows.attrs["as_of"]
+    tx = _transactions(transactions, customer=customer, date=date, amount=None, customers=None, what=what)
+    end = tx["day"].max() if until is None else _timestamp(until, "until", what)
+    later = tx[(tx["day"] > start) & (tx["day"] <= end)]
+    first = later.groupby("customer")["day"].min().reindex(windows.index)
+    has = windows["window_start"].notna()
+    outcome = pd.Series("no order", index=windows.index, dtype=object)
+    bought = first.notna()
+    outcome[bought & (first < windows["window_start"])] = "early"
+    outcome[bought & (first > windows["window_end"])] = "late"
+    outcome[bought & (first >= windows["window_start"]) & (first <= windows["window_end"])] = "in window"
+    outcome[~has] = "no window"
+    scored = outcome[has]
+    buyers = scored[scored != "no order"]
+    rows = {}
+    for name, k, n in (("bought_again", len(buyers), len(scored)), ("in_window", int((buyers == "in window").sum()), len(buyers)),
+                       ("early", int((buyers == "early").sum()), len(buyers)), ("late", int((buyers == "late").sum()), len(buyers))):
+        est, low, high = proportion_ci(k, n, confidence=confidence) if n else (math.nan,) * 3
+        rows[name] = {"estimate": est, "ci_low": low, "ci_high": high, "count": k, "of": n}
+    table = tidy_table(pd.DataFrame.from_dict(rows, orient="index"), name="outcome", extras=["count", "of"])
+    meta = {"n": int(has.sum()), "confidence": confidence, "coverage": windows.attrs.get("coverage"),
+            "as_of": str(start.date()), "until": str(end.date()), "title": "Next orders against their predicted windows",
+            "method": "first order after as_of compared with the window; Wilson intervals",
+            "citation": "Wilson, E. B. (1927). JASA, 22(158), 209-212", "outcomes": outcome}
+    return PurchaseWindowCheck(table=table, meta=meta)
+
+
+@dataclass(frozen=True, repr=False)
+class PurchaseWindowCheck(Result):
+    table: pd.DataFrame
+    meta: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        from .results import plain
+
+        return {"table": plain(self.table), "meta": plain({k: v for k, v in self.meta.items() if k != "outcomes"})}
+
+
+# --------------------------------------------------------------------------
+# BG/NBD validation: calibration against holdout
+# --------------------------------------------------------------------------
+def calibration_holdout_table(model: BetaGeoFitter, cal_hold: pd.DataFrame, *, max_frequency: int = 10) -> pd.DataFrame:
+    """Mean purchases in the holdout, actual and predicted, by the number of repeat purchases in calibration.
+
+    Parameters
+    ----------
+    model : BetaGeoFitter
+        Fitted on the calibration columns of *cal_hold*.
+    cal_hold : DataFrame
+        :func:`calibration_and_holdout` (``frequency_cal``, ``recency_cal``,
+        ``T_cal``, ``frequency_holdout``, ``duration_holdout``).
+    max_frequency : int, default 10
+        Customers with more calibration repeat purchases are pooled in the
+        last row (``max_frequency+``).
+
+    Returns
+    -------
+    DataFrame
+        Index ``frequency_cal`` (0, 1, …, "10+"): ``customers``, ``actual``
+        and ``predicted`` (mean holdout purchases; the prediction is
+        :meth:`BetaGeoFitter.conditional_expected_purchases` over the
+        holdout's length), and a last row ``all``.
+
+    Notes
+    -----
+    The validation plot of Fader, Hardie & Lee (2005a, Figure 4) and of
+    lifetimes' ``plot_calibration_purchases_vs_holdout_purchases``: a model
+    that has learnt the purchase process predicts the holdout for light and
+    heavy buyers alike; regression to the mean shows as predictions below
+    the calibration frequency.
+    """
+    check_columns(cal_hold, ["frequency_cal", "recency_cal", "T_cal", "frequency_holdout", "duration_holdout"],
+                  what="calibration_holdout_table", error=CustomerValueError)
+    max_frequency = check_integer(max_frequency, "max_frequency", low=1, error=CustomerValueError)
+    pred = np.asarray(model.conditional_expected_purchases(cal_hold["duration_holdout"].to_numpy(),
+                                                           cal_hold["frequency_cal"], cal_hold["recency_cal"],
+                                                           cal_hold["T_cal"]))
+    bucket = np.minimum(cal_hold["frequency_cal"].to_numpy(), max_frequency)
+    frame = pd.DataFrame({"bucket": bucket, "actual": cal_hold["frequency_holdout"].to_numpy(), "predicted": pred})
+    g = frame.groupby("bucket")
+    out = pd.DataFrame({"customers": g.size(), "actual": g["actual"].mean(), "predicted": g["predicted"].mean()})
+    out.index = [f"{i}+" if i == max_frequency else str(i) for i in out.index]
+    out.loc["all"] = [len(frame), frame["actual"].mean(), frame["predicted"].mean()]
+    out["customers"] = out["customers"].astype(np.int64)
+    out.index.name = "frequency_cal"
+    return out
+
+
+def plot_calibration_holdout(table: pd.DataFrame, *, ax: Any = None) -> Any:
+    """Actual and predicted mean holdout purchases by calibration frequency (:func:`calibration_holdout_table`)."""
+    import matplotlib.pyplot as plt
+
+    ax = plt.gca() if ax is None else ax
+    rows = table.drop(index="all", errors="ignore")
+    x = np.arange(len(rows))
+    ax.plot(x, rows["actual"], "o-", color="C0", label="actual")
+    ax.plot(x, rows["predicted"], "s--", color="C1", label="BG/NBD prediction")
+    ax.set_xticks(x, rows.index)
+    ax.set(xlabel="repeat purchases in the calibration period", ylabel="mean purchases in the holdout period")
+    ax.legend(loc="upper left", frameon=False)
+    return ax
+
+
+def plot_lorenz(values: Any, *, ax: Any = None, label: str = "customers") -> Any:
+    """The Lorenz curve of customer values with the line of equality, the Gini in the legend."""
+    import matplotlib.pyplot as plt
+
+    ax = plt.gca() if ax is None else ax
+    curve = lorenz(values)
+    g = gini(values, n_boot=0).estimate
+    ax.plot(curve["customer_share"], curve["value_share"], color="C0", label=f"{label} (Gini {g:.2f})")
+    ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="equal value")
+    ax.set(xlabel="share of customers (smallest first)", ylabel="share of revenue", xlim=(0, 1), ylim=(0, 1))
+    ax.legend(loc="upper left", frameon=False)
+    return ax
+
+
+# --------------------------------------------------------------------------
+# the source's decomposition CLV = CPV + PPV + CIV + CKV + CTV
+# --------------------------------------------------------------------------
+#: Stated proxies of :func:`clv_components`: CNY per unit of each proxy (assumptions, not estimates).
+CLV_UNIT_VALUES: dict[str, float] = {
+    "referral_rate": 0.10,    # PPV: new exhibitors a promoter (NPS 9-10) brings per edition
+    "feedback_value": 500.0,  # CIV: CNY an answered survey is worth to the organizer
+    "request_value": 1000.0,  # CKV: CNY of what the organizer learns from one special request
+    "lead_value": 50.0,       # CTV: CNY of show value per lead an exhibitor's presence generates for the visitors
+}
+
+
+def clv_components(data: pd.DataFrame, *, margin_rate: float, retention: Any, discount: float,
+                   unit_values: dict[str, float] | None = None) -> pd.DataFrame:
+    """The source's CLV = CPV + PPV + CIV + CKV + CTV as a transparent scoring with stated proxies.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per exhibitor (:func:`exhibitor_value_table`): ``spend``,
+        ``nps`` (NaN: not asked), ``responded``, ``special_requests``, ``leads``.
+    margin_rate : float
+        Share of spend that is margin (0–1).
+    retention : float or array-like
+        Retention rate per edition (one number, or one per row).
+    discount : float
+        Discount rate per edition.
+    unit_values : mapping, default :data:`CLV_UNIT_VALUES`
+        The stated proxy values.
+
+    Returns
+    -------
+    DataFrame
+        Index of *data*: ``CPV``, ``PPV``, ``CIV``, ``CKV``, ``CTV`` and
+        ``CLV`` (their sum), CNY, each the per-edition amount times the
+        multiple 1 + r / (1 + d − r) (this edition and the discounted
+        expected later ones: :func:`clv_simple` with ``timing="start"``).
+
+    Notes
+    -----
+    The proxies, per edition (THEORY.md §8):
+
+    * **CPV** purchase value: margin = spend × *margin_rate*;
+    * **PPV** promotion (word-of-mouth) value: a promoter (NPS 9–10) brings
+      ``referral_rate`` new exhibitors, each worth the mean CPV of the data;
+      a non-respondent counts as not a promoter;
+    * **CIV** information value: an answered survey × ``feedback_value``;
+    * **CKV** knowledge value: special requests × ``request_value`` (what
+      a request teaches about unmet needs);
+    * **CTV** transaction value: leads × ``lead_value`` (an exhibitor's
+      presence is part of what draws buyers, and so other exhibitors).
+
+    **Limits.**  Only CPV is money the customer pays; the other four are
+    unit values someone chose — change them and the ranking changes.  The
+    parts overlap (a referral is also information; leads are partly the
+    show's own doing), so their sum double counts; and they are assumed to
+    last as long as the purchases do.  Use it to make the assumptions
+    explicit and arguable, not as a measurement.
+    """
+    what = "clv_components"
+    unit = {**CLV_UNIT_VALUES, **(unit_values or {})}
+    unknown = set(unit) - set(CLV_UNIT_VALUES)
+    if unknown:
+        raise CustomerValueError(f"{what}: unknown unit value(s) {sorted(unknown)} (known: {list(CLV_UNIT_VALUES)})")
+    check_columns(data, ["spend", "nps", "responded", "special_requests", "leads"], what=what, error=CustomerValueError)
+    margin_rate = check_number(margin_rate, "margin_rate", low=0, high=1, error=CustomerValueError)
+    spend = _positive_values(data["spend"], "spend", what).to_numpy()
+    factor = clv_simple(np.ones(len(data)), np.broadcast_to(np.asarray(retention, dtype=float), (len(data),)),
+                        discount, timing="start")
+    cpv_edition = spend * margin_rate
+    promoter = (pd.to_numeric(data["nps"], errors="coerce") >= 9).to_numpy()
+    parts = pd.DataFrame({
+        "CPV": cpv_edition,
+        "PPV": promoter * unit["referral_rate"] * cpv_edition.mean(),
+        "CIV": data["responded"].astype(bool).to_numpy() * unit["feedback_value"],
+        "CKV": data["special_requests"].to_numpy(dtype=float) * unit["request_value"],
+        "CTV": data["leads"].to_numpy(dtype=float) * unit["lead_value"],
+    }, index=data.index)
+    parts = parts.mul(np.asarray(factor), axis=0)
+    parts["CLV"] = parts.sum(axis=1)
+    return parts
+
+
+# --------------------------------------------------------------------------
+# retention vs acquisition: "keeping a customer costs a fifth of winning one"
+# --------------------------------------------------------------------------
+@dataclass(frozen=True, repr=False)
+class RetentionScenario(Result):
+    """Spend one budget on keeping customers or on winning new ones (see :func:`retention_vs_acquisition`).
+
+    Attributes
+    ----------
+    table : DataFrame
+        Rows ``retain`` and ``acquire``: ``estimate`` (value gained, CNY),
+        then ``cost``, ``customers`` (kept or won), ``value_per_customer``,
+        ``return_per_cny``.
+    meta : dict
+        ``break_even_lift`` (the retention lift at which both pay the
+        same), ``max_lift`` (1 − retention: no programme keeps more than
+        those who would leave), ``break_even_ratio`` (the cost ratio at
+        which the given lift breaks even), the inputs.
+    grid : DataFrame
+        Value of each option over a range of lifts (for the plot).
+    """
+
+    table: pd.DataFrame
+    meta: dict = field(default_factory=dict)
+    grid: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+
+    @property
+    def title(self) -> str:
+        return "Retention vs acquisition: one budget, two uses"
+
+    def _summary_lines(self, decimals: int) -> list[str]:
+        m = self.meta
+        better = "retain" if self.table.loc["retain", "estimate"] > self.table.loc["acquire", "estimate"] else "acquire"
+        return [f"Break-even lift {m['break_even_lift']:.{decimals}f} (the programme must keep that share of the "
+                f"customers it targets who would otherwise leave; at most {m['max_lift']:.{decimals}f} can leave). "
+                f"At lift {m['lift']:.{decimals}f}: {better} gives more."]
+
+
+def retention_vs_acquisition(*, customers: int, retention: float, margin: float, acquisition_cost: float,
+                             lift: float, discount: float, cost_ratio: float = 0.2, retention_new: float | None = None,
+                             margin_new: float | None = None) -> RetentionScenario:
+    """Is money better spent keeping customers or winning new ones?  A scenario with its break-even.
+
+    Parameters
+    ----------
+    customers : int
+        Existing customers the retention programme targets (N).
+    retention : float
+        Their retention rate per period without the programme (r).
+    margin : float
+        Margin per period of an existing customer.
+    acquisition_cost : float
+        Cost of winning one new customer (CAC).
+    lift : float
+        Rise of the targeted customers' retention rate the programme buys
+        (absolute, 0 to 1 − r).
+    discount : float
+        Discount rate per period.
+    cost_ratio : float, default 0.2
+        Programme cost per targeted customer as a share of CAC (the
+        material's "a fifth").
+    retention_new, margin_new : float, optional
+        A new customer's retention and margin (default: the existing
+        customers'; new exhibitors usually return less often).
+
+    Returns
+    -------
+    RetentionScenario
+
+    Notes
+    -----
+    Budget B = N · ratio · CAC.  **Retain**: N · lift customers stay who
+    would have left, each worth V_old = :func:`clv_simple` (margin, r, d,
+    timing="start").  **Acquire**: the same B wins B / CAC = N · ratio new
+    customers, each worth V_new.  Retention pays more iff
+
+    .. math:: \\text{lift} \\cdot V_{old} > \\text{ratio} \\cdot V_{new}
+              \\iff \\text{lift} > \\text{ratio}\\, V_{new} / V_{old}.
+
+    So "a fifth of the cost" is not "five times the return": the cost is
+    per customer *targeted*, and only the share ``lift`` of them is
+    actually kept.  Tested against the hand-computed break-even.
+
+    Examples
+    --------
+    >>> s = retention_vs_acquisition(customers=1000, retention=0.7, margin=100.0, acquisition_cost=500.0,
+    ...                              lift=0.1, discount=0.1)
+    >>> round(s.meta["break_even_lift"], 3), s.table["customers"].tolist()
+    (0.2, [100.0, 200.0])
+    """
+    what = "retention_vs_acquisition"
+    problems: list[str] = []
+    n = check_integer(customers, "customers", low=1, error=CustomerValueError)
+    r = check_number(retention, "retention", low=0, high=1, high_open=True, error=CustomerValueError, problems=problems)
+    m = check_number(margin, "margin", error=CustomerValueError, problems=problems)
+    cac = check_number(acquisition_cost, "acquisition_cost", low=0, low_open=True, error=CustomerValueError,
+                       problems=problems)
+    ratio = check_number(cost_ratio, "cost_ratio", low=0, low_open=True, error=CustomerValueError, problems=problems)
+    d = check_number(discount, "discount", low=0, high=1, high_open=True, error=CustomerValueError, problems=problems)
+    lift = check_number(lift, "lift", low=0, high=1, error=CustomerValueError, problems=problems)
+    r_new = r if retention_new is None else check_number(retention_new, "retention_new", low=0, high=1, high_open=True,
+                                                         error=CustomerValueError, problems=problems)
+    m_new = m if margin_new is None else check_number(margin_new, "margin_new", error=CustomerValueError,
+                                                      problems=problems)
+    raise_problems(problems, what=what, error=CustomerValueError)
+    if lift > 1 - r + 1e-12:
+        raise CustomerValueError(f"{what}: 'lift' must be <= 1 - retention = {1 - r:g} (only customers who would "
+                                 f"leave can be kept; got {lift:g})")
+    v_old = clv_simple(m, r, d, timing="start")
+    v_new = clv_simple(m_new, r_new, d, timing="start")
+    budget = n * ratio * cac
+    kept, won = n * lift, budget / cac
+    table = tidy_table({"estimate": [kept * v_old, won * v_new], "cost": [budget, budget], "customers": [kept, won],
+                        "value_per_customer": [v_old, v_new],
+                        "return_per_cny": [kept * v_old / budget, won * v_new / budget]},
+                       index=["retain", "acquire"], name="option",
+                       extras=["cost", "customers", "value_per_customer", "return_per_cny"])
+    lifts = np.linspace(0.0, 1 - r, 51)
+    grid = pd.DataFrame({"lift": lifts, "retain": n * lifts * v_old, "acquire": won * v_new})
+    meta = {"n": n, "lift": lift, "cost_ratio": ratio, "acquisition_cost": cac, "budget": budget,
+            "break_even_lift": ratio * v_new / v_old if v_old > 0 else math.inf, "max_lift": 1 - r,
+            "break_even_ratio": lift * v_old / v_new if v_new > 0 else math.inf,
+            "retention": r, "retention_new": r_new, "margin": m, "margin_new": m_new, "discount": d,
+            "method": "one budget N·ratio·CAC; retain: N·lift kept × V_old; acquire: budget/CAC won × V_new; "
+                      "V = clv_simple(margin, retention, discount, timing='start')",
+            "citation": "Gupta, S., & Lehmann, D. R. (2003). Journal of Interactive Marketing, 17(1), 9-24; "
+                        "Reichheld, F. F., & Sasser, W. E. (1990). HBR 68(5), 105-111"}
+    return RetentionScenario(table=table, meta=meta, grid=grid)
+
+
+def plot_retention_vs_acquisition(result: RetentionScenario, *, ax: Any = None) -> Any:
+    """Value of the budget spent on retention (by lift) and on acquisition, with the break-even lift."""
+    import matplotlib.pyplot as plt
+
+    ax = plt.gca() if ax is None else ax
+    g, m = result.grid, result.meta
+    ax.plot(g["lift"], g["retain"] / 1e6, color="C0", label="retain (by lift)")
+    ax.plot(g["lift"], g["acquire"] / 1e6, color="C1", linestyle="--", label="acquire")
+    ax.axvline(m["break_even_lift"], color="grey", linestyle=":", label=f"break-even lift {m['break_even_lift']:.2f}")
+    ax.axvline(m["lift"], color="C3", linewidth=0.8, label=f"assumed lift {m['lift']:.2f}")
+    ax.set(xlabel="rise in the retention rate of targeted customers", ylabel="value gained (million CNY)")
+    ax.legend(loc="upper left", frameon=False, fontsize="small")
+    return ax
+
+
+# --------------------------------------------------------------------------
+# simulations: CLV uncertainty by editions observed; BG/NBD parameter recovery
+# --------------------------------------------------------------------------
+def simulate_clv_uncertainty(segments: pd.DataFrame, *, editions: Sequence[int] = (1, 2, 3, 5, 8),
+                             discount: float = 0.1, margin_rate: float = 0.3, spend_cv: float = 0.6,
+                             reps: int = 500, confidence: float = 0.95, rng: Any = None) -> pd.DataFrame:
+    """How uncertain is a segment's CLV after k editions of data?  A simulation with known truth.
+
+    Parameters
+    ----------
+    segments : DataFrame
+        One row per segment (index: its name): ``customers`` (a cohort
+        followed from its first edition), ``retention`` (true rate per
+        edition) and ``spend`` (true mean spend per edition, CNY).
+    editions : sequence of int, default (1, 2, 3, 5, 8)
+        Editions observed after the cohort's first.
+    discount, margin_rate : float
+    spend_cv : float, default 0.6
+        Coefficient of variation of one customer's spend at one edition.
+    reps : int, default 500
+        Simulated cohorts per segment.
+    confidence : float, default 0.95
+    rng : int, Generator or None
+
+    Returns
+    -------
+    DataFrame
+        One row per segment and number of editions: ``true_clv``,
+        ``mean_clv`` (of the estimates), ``sd_clv``, ``ci_low``,
+        ``ci_high`` (the central *confidence* range of the estimates) and
+        ``relative_sd`` (sd / true).
+
+    Notes
+    -----
+    A cohort of n customers: n_0 = n, n_{t+1} ~ Binomial(n_t, r).  After
+    k editions, r̂ = Σ_{t=1..k} n_t / Σ_{t=0..k-1} n_t (the maximum
+    likelihood estimate of a constant retention rate) and the mean spend
+    is the mean of Σ n_t (t < k) spends, drawn as Normal(spend,
+    spend · cv / √count) — the CLV estimate is then
+    margin_rate · mean spend · :func:`clv_simple` (1, r̂, d, timing="start").
+    Vectorised over replications.  More editions → more transitions seen →
+    a narrower spread, fastest for small segments.
+    """
+    what = "simulate_clv_uncertainty"
+    check_columns(segments, ["customers", "retention", "spend"], what=what, error=CustomerValueError)
+    editions = sorted({check_integer(k, "editions", low=1, error=CustomerValueError) for k in editions})
+    reps = check_integer(reps, "reps", low=10, error=CustomerValueError)
+    confidence = check_confidence(confidence, error=CustomerValueError)
+    generator = np.random.default_rng(rng)
+    alpha = (1 - confidence) / 2
+    rows = []
+    for name, seg in segments.iterrows():  # a loop over segments (a handful), not customers
+        n = check_integer(int(seg["customers"]), "customers", low=1, error=CustomerValueError)
+        r = float(seg["retention"])
+        spend = float(seg["spend"])
+        if not 0 <= r < 1 or spend <= 0:
+            raise CustomerValueError(f"{what}: segment {name!r} needs 0 <= retention < 1 and spend > 0")
+        true = margin_rate * spend * clv_simple(1.0, r, discount, timing="start")
+        alive = np.full(reps, n)
+        at_risk = np.zeros(reps)
+        kept = np.zeros(reps)
+        seen = 0
+        for k in range(1, editions[-1] + 1):
+            nxt = generator.binomial(alive, r)
+            at_risk += alive
+            kept += nxt
+            alive = nxt
+            if k in editions:
+                seen += 1
+                r_hat = np.divide(kept, at_risk, out=np.zeros(reps), where=at_risk > 0)
+                r_hat = np.minimum(r_hat, 1 - 1e-9)
+                mean_spend = spend + spend * spend_cv / np.sqrt(at_risk) * generator.standard_normal(reps)
+                est = margin_rate * np.maximum(mean_spend, 0) * (1 + _multiple(r_hat, discount))
+                rows.append({"segment": name, "editions": k, "true_clv": true, "mean_clv": est.mean(),
+                             "sd_clv": est.std(ddof=1), "ci_low": np.quantile(est, alpha),
+                             "ci_high": np.quantile(est, 1 - alpha), "relative_sd": est.std(ddof=1) / true})
+    return pd.DataFrame(rows).set_index(["segment", "editions"])
+
+
+def _multiple(retention: np.ndarray, discount: float) -> np.ndarray:
+    """r / (1 + d − r), vectorised without checks (the margin multiple, for simulations)."""
+    return retention / (1 + discount - retention)
+
+
+def bgnbd_recovery(*, r: float, alpha: float, a: float, b: float, n_customers: int = 1000, reps: int = 20,
+                   T: float = 52.0, confidence: float = 0.95, rng: Any = None) -> pd.DataFrame:
+    """Parameter recovery of the BG/NBD fit: simulate markets with known parameters, fit each.
+
+    Parameters
+    ----------
+    r, alpha, a, b : float
+        The planted parameters.
+    n_customers : int, default 1000
+    reps : int, default 20
+        Simulated markets (each fitted by :func:`fit_bgnbd`).
+    T : float, default 52
+        Every customer's age (weeks).
+    confidence : float, default 0.95
+    rng : int, Generator or None
+
+    Returns
+    -------
+    DataFrame
+        One row per parameter: ``truth``, ``mean`` (of the estimates),
+        ``bias``, ``relative_bias``, ``sd`` (across markets), ``mean_se``
+        (the Hessian standard error, averaged: it should match ``sd``),
+        ``coverage`` (share of the log-Wald intervals that hold the truth)
+        and ``fits`` (markets whose fit converged).
+
+    Notes
+    -----
+    Markets from :func:`simulate_bgnbd`.  A fit that does not converge is
+    left out and counted (``fits`` < ``reps``).  Tested: with enough
+    customers the bias is small against the SD and the coverage near the
+    nominal level.
+    """
+    what = "bgnbd_recovery"
+    reps = check_integer(reps, "reps", low=2, error=CustomerValueError)
+    n_customers = check_integer(n_customers, "n_customers", low=50, error=CustomerValueError)
+    generator = np.random.default_rng(rng)
+    truth = pd.Series({"r": r, "alpha": alpha, "a": a, "b": b}, dtype=float)
+    est, covered, ses = [], [], []
+    for _ in range(reps):  # a loop over simulated markets, each fit vectorised over customers
+        d = simulate_bgnbd(n_customers, r=r, alpha=alpha, a=a, b=b, T=T, rng=generator).data
+        try:
+            fit = fit_bgnbd(d["frequency"], d["recency"], d["T"], confidence=confidence)
+        except ConvergenceError:
+            continue
+        tab = fit.summary.table
+        est.append(tab["estimate"])
+        ses.append(tab["se"])
+        covered.append((tab["ci_low"] <= truth) & (truth <= tab["ci_high"]))
+    if not est:
+        raise ConvergenceError(f"{what}: no simulated market could be fitted")
+    e, s, c = pd.DataFrame(est), pd.DataFrame(ses), pd.DataFrame(covered)
+    out = pd.DataFrame({"truth": truth, "mean": e.mean(), "bias": e.mean() - truth,
+                        "relative_bias": (e.mean() - truth) / truth, "sd": e.std(ddof=1), "mean_se": s.mean(),
+                        "coverage": c.mean(), "fits": len(e)})
+    out.index.name = "parameter"
+    return out

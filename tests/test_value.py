@@ -660,3 +660,201 @@ def test_clv_simple_bad_input():
         value.clv_simple(100.0, 0.5, 0.1, timing="middle")
     with pytest.raises(CustomerValueError, match="'discount'"):
         value.margin_multiple(0.5, -0.1)
+
+
+# --------------------------------------------------------------------------
+# the four-indicator value score, tiers and their profile
+# --------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def value_profile(sample_tables):
+    t = sample_tables
+    return value.exhibitor_value_table(t["participation"], t["survey"], t["exhibitors"])
+
+
+def test_exhibitor_value_table_counts_editions_spend_and_survey(sample_tables, value_profile):
+    part = sample_tables["participation"]
+    edition = int(sample_tables["survey"]["edition"].max())
+    now = part[(part["edition"] == edition) & (part["participated"] == 1)]
+    assert len(value_profile) == len(now) and value_profile.index.is_monotonic_increasing
+    some = value_profile.index[0]
+    took = part[(part["exhibitor_id"] == some) & (part["participated"] == 1) & (part["edition"] <= edition)]
+    assert value_profile.loc[some, "editions"] == len(took)
+    row = now.set_index("exhibitor_id").loc[some]
+    assert value_profile.loc[some, "spend"] == pytest.approx(row["booth_spend"] + row["services_spend"])
+    survey = sample_tables["survey"]
+    assert value_profile["responded"].sum() == survey["exhibitor_id"].isin(value_profile.index).sum()
+    rid = value_profile.index[value_profile["responded"]][0]
+    answers = survey.set_index("exhibitor_id").loc[rid]
+    assert value_profile.loc[rid, "satisfaction"] == pytest.approx(answers[["sat1", "sat2", "sat3"]].mean())
+    assert set(value_profile["returned"].dropna().unique()) <= {0.0, 1.0}
+
+
+def test_value_score_by_hand_and_weights():
+    d = pd.DataFrame({"satisfaction": [6, 4, 5, 2], "loyalty": [6, 3, 5, 2], "editions": [1, 5, 3, 2],
+                      "spend": [10.0, 90.0, 50.0, 5.0]})
+    s = value.value_score(d)
+    pct = d.rank(pct=True)
+    assert np.allclose(s["score"], pct.mean(axis=1))
+    money = value.value_score(d, weights={"satisfaction": 0, "loyalty": 0, "retention": 0, "contribution": 2})
+    assert np.allclose(money["score"], pct["spend"]) and money["rank"].tolist() == [3, 1, 2, 4]
+    with pytest.raises(CustomerValueError, match="'weights' must give one number"):
+        value.value_score(d, weights={"satisfaction": 1})
+    with pytest.raises(CustomerValueError, match="missing or non-numeric"):
+        value.value_score(d.assign(spend=[1.0, np.nan, 2.0, 3.0]))
+
+
+def test_weight_sensitivity_baseline_and_overlap(value_profile):
+    resp = value_profile[value_profile["responded"]]
+    w = {"equal": None, "money": {"satisfaction": 0, "loyalty": 0, "retention": 0, "contribution": 1}}
+    out = value.weight_sensitivity(resp, w, top=0.2)
+    assert out.loc["equal", "spearman"] == pytest.approx(1) and out.loc["equal", "top_overlap"] == 1
+    assert 0 <= out.loc["money", "top_overlap"] < 1
+    assert out.loc["money", "top_mean_contribution"] > out.loc["equal", "top_mean_contribution"]
+
+
+def test_membership_tiers_cuts():
+    t = value.membership_tiers(pd.DataFrame({"rfm_score": [3, 7, 8, 11, 12, 15]}))
+    assert t.tolist() == ["low", "low", "middle", "middle", "high", "high"] and t.cat.ordered
+    with pytest.raises(CustomerValueError, match="increasing 'cuts'"):
+        value.membership_tiers(pd.DataFrame({"rfm_score": [3]}), cuts=(11, 7))
+
+
+def test_profile_tiers_uses_segment_tests(value_profile, sample_tables):
+    from crm_lab.satisfaction import segment_test
+
+    rfm = value.rfm(sample_tables["transactions"])
+    data = value_profile.join(value.membership_tiers(rfm).astype(str), how="inner")
+    prof = value.profile_tiers(data, "tier", ["size_class", "satisfaction"], n_boot=100, rng=1)
+    direct = segment_test(data, "size_class", "tier")
+    assert prof.table.loc["size_class", "estimate"] == pytest.approx(direct.estimate)
+    assert prof.table.loc["satisfaction", "n"] == data["satisfaction"].notna().sum()
+    assert np.allclose(prof.shares["size_class"].sum(axis=1), 1)
+    assert "satisfaction" in prof.summary()
+
+
+# --------------------------------------------------------------------------
+# purchase cycles
+# --------------------------------------------------------------------------
+def _windows_by_hand(t, as_of, coverage, min_gaps, episode_days):
+    """Customer by customer, with numpy.quantile (the loop the vectorised function avoids)."""
+    days = t.assign(day=t["date"].dt.normalize()).drop_duplicates(["exhibitor_id", "day"]).sort_values(["exhibitor_id", "day"])
+    days = days[days["day"] <= as_of]
+    own = {c: np.diff(g["day"].to_numpy()) / np.timedelta64(1, "D") for c, g in days.groupby("exhibitor_id")}
+    own = {c: g[g > episode_days] for c, g in own.items()}
+    pooled = np.concatenate(list(own.values()))
+    out = {}
+    for c, g in days.groupby("exhibitor_id"):
+        last = g["day"].max()
+        e = (as_of - last).days
+        mine = own[c][own[c] > e]
+        pool = pooled[pooled > e]
+        use = mine if mine.size >= min_gaps else pool
+        if use.size == 0:
+            out[c] = (pd.NaT, pd.NaT)
+            continue
+        lo, hi = np.quantile(use, [(1 - coverage) / 2, (1 + coverage) / 2])
+        out[c] = (last + pd.Timedelta(days=round(lo)), last + pd.Timedelta(days=round(hi)))
+    return out
+
+
+@pytest.mark.parametrize("episode_days", [0, 90])
+def test_purchase_cycle_equals_a_loop_over_customers(sample_tables, episode_days):
+    tx = sample_tables["transactions"]
+    services = tx[(tx["service"] != "booth_rental") & tx["exhibitor_id"].isin(tx["exhibitor_id"].unique()[:300])]
+    as_of = pd.Timestamp("2024-04-11")
+    w = value.purchase_cycle(services, as_of=as_of, coverage=0.8, min_gaps=3, episode_days=episode_days)
+    hand = _windows_by_hand(services, as_of, 0.8, 3, episode_days)
+    assert set(hand) == set(w.index)
+    for c, (start, end) in hand.items():
+        assert (pd.isna(start) and pd.isna(w.loc[c, "window_start"])) or (
+            abs((w.loc[c, "window_start"] - start).days) <= 1 and abs((w.loc[c, "window_end"] - end).days) <= 1), c
+
+
+def test_purchase_windows_checked_on_later_orders():
+    t = pd.DataFrame({"exhibitor_id": ["a"] * 5 + ["b"] * 2, "date": pd.to_datetime(
+        ["2024-01-01", "2024-01-21", "2024-02-10", "2024-03-01", "2024-03-21", "2024-01-01", "2024-02-01"])})
+    w = value.purchase_cycle(t, as_of="2024-03-05", min_gaps=2)
+    # a waited 4 days, her own gaps (20, 20, 20) are longer; b waited 33 days, longer than every gap seen
+    assert w["source"].to_dict() == {"a": "own", "b": "none"}
+    assert str(w.loc["a", "expected_next"].date()) == "2024-03-21" and pd.isna(w.loc["b", "window_start"])
+    res = value.check_purchase_windows(w, t)
+    assert res.table.loc["bought_again", "count"] == 1 and res.table.loc["in_window", "estimate"] == 1
+    assert res.meta["outcomes"].to_dict() == {"a": "in window", "b": "no window"}
+    assert "outcomes" not in res.to_dict()["meta"]
+    with pytest.raises(CustomerValueError, match="must come from purchase_cycle"):
+        value.check_purchase_windows(pd.DataFrame({"window_start": [], "window_end": []}), t)
+    with pytest.raises(CustomerValueError, match="no order on or before"):
+        value.purchase_cycle(t, as_of="2020-01-01")
+
+
+# --------------------------------------------------------------------------
+# calibration/holdout table, CLV decomposition, retention vs acquisition, simulations
+# --------------------------------------------------------------------------
+def test_calibration_holdout_table_means(sample_tables):
+    ch = value.calibration_and_holdout(sample_tables["transactions"], calibration_end="2024-04-11", freq="W")
+    fit = value.fit_bgnbd(ch["frequency_cal"], ch["recency_cal"], ch["T_cal"])
+    table = value.calibration_holdout_table(fit, ch, max_frequency=5)
+    assert table.index.tolist() == ["0", "1", "2", "3", "4", "5+", "all"]
+    assert table.loc["all", "customers"] == len(ch)
+    assert table.loc["all", "actual"] == pytest.approx(ch["frequency_holdout"].mean())
+    assert table.loc["0", "actual"] == pytest.approx(ch.loc[ch["frequency_cal"] == 0, "frequency_holdout"].mean())
+    pred = fit.conditional_expected_purchases(ch["duration_holdout"].iloc[0], ch["frequency_cal"], ch["recency_cal"], ch["T_cal"])
+    assert table.loc["all", "predicted"] == pytest.approx(np.mean(pred))
+
+
+def test_clv_components_by_hand():
+    d = pd.DataFrame({"spend": [1000.0, 3000.0], "nps": [10, np.nan], "responded": [True, False],
+                      "special_requests": [2, 0], "leads": [10, 40]})
+    parts = value.clv_components(d, margin_rate=0.5, retention=0.5, discount=0.0)
+    factor = 2.0  # 1 + r / (1 + d - r) with r = 0.5, d = 0
+    u = value.CLV_UNIT_VALUES
+    assert parts["CPV"].tolist() == pytest.approx([500 * factor, 1500 * factor])
+    assert parts.loc[0, "PPV"] == pytest.approx(u["referral_rate"] * 1000 * factor) and parts.loc[1, "PPV"] == 0
+    assert parts["CIV"].tolist() == pytest.approx([u["feedback_value"] * factor, 0])
+    assert parts.loc[0, "CKV"] == pytest.approx(2 * u["request_value"] * factor)
+    assert parts.loc[1, "CTV"] == pytest.approx(40 * u["lead_value"] * factor)
+    assert np.allclose(parts["CLV"], parts.drop(columns="CLV").sum(axis=1))
+    with pytest.raises(CustomerValueError, match="unknown unit value"):
+        value.clv_components(d, margin_rate=0.5, retention=0.5, discount=0.0, unit_values={"magic": 1.0})
+
+
+def test_retention_vs_acquisition_break_even_by_hand():
+    kw = dict(customers=500, retention=0.8, margin=200.0, acquisition_cost=1000.0, discount=0.1, cost_ratio=0.2,
+              retention_new=0.6, margin_new=150.0)
+    v_old = 200 * 1.1 / (1.1 - 0.8)
+    v_new = 150 * 1.1 / (1.1 - 0.6)
+    s = value.retention_vs_acquisition(lift=0.1, **kw)
+    assert s.meta["break_even_lift"] == pytest.approx(0.2 * v_new / v_old)
+    at = value.retention_vs_acquisition(lift=s.meta["break_even_lift"], **kw)
+    assert at.table.loc["retain", "estimate"] == pytest.approx(at.table.loc["acquire", "estimate"])
+    assert s.table.loc["retain", "cost"] == s.table.loc["acquire", "cost"] == pytest.approx(500 * 0.2 * 1000)
+    assert s.grid["lift"].max() == pytest.approx(0.2)
+    with pytest.raises(CustomerValueError, match="'lift' must be <= 1 - retention"):
+        value.retention_vs_acquisition(lift=0.3, **kw)
+
+
+def test_clv_uncertainty_shrinks_and_centres_on_the_truth():
+    seg = pd.DataFrame({"customers": [50, 1000], "retention": [0.7, 0.7], "spend": [1000.0, 1000.0]},
+                       index=["small", "big"])
+    sim = value.simulate_clv_uncertainty(seg, editions=(1, 4), reps=2000, rng=3)
+    assert sim["true_clv"].iloc[0] == pytest.approx(0.3 * 1000 * 1.1 / 0.4)
+    assert np.allclose(sim.loc["big", "mean_clv"], sim.loc["big", "true_clv"], rtol=0.02)
+    # CLV is convex in the retention rate: a noisy estimate from a small cohort overshoots a little (Jensen)
+    assert np.allclose(sim.loc["small", "mean_clv"], sim.loc["small", "true_clv"], rtol=0.06)
+    for name in ("small", "big"):
+        assert sim.loc[(name, 4), "sd_clv"] < sim.loc[(name, 1), "sd_clv"]
+    assert sim.loc[("small", 4), "relative_sd"] > sim.loc[("big", 4), "relative_sd"]
+
+
+def test_bgnbd_recovery_is_unbiased_enough():
+    rec = value.bgnbd_recovery(r=0.5, alpha=5.0, a=0.8, b=3.0, n_customers=1500, reps=6, rng=5)
+    assert rec["fits"].iloc[0] >= 5
+    assert (rec["bias"].abs() < 3 * rec["sd"]).all()
+    assert rec.loc["r", "relative_bias"] == pytest.approx(0, abs=0.1)
+
+
+def test_gini_result_is_json_plain():
+    from crm_lab.results import plain
+
+    out = plain(value.gini([1.0, 2.0, 5.0, 9.0], n_boot=50, rng=1))
+    assert out["table"][0]["coefficient"] == "gini" and 0 < out["table"][0]["estimate"] < 1
