@@ -253,7 +253,7 @@ def plot_proportions(
     --------
     >>> df = pd.DataFrame({"edition": [2022] * 4 + [2023] * 4,
     ...                    "returned": [1, 0, 1, 1, 0, 0, 1, 0]})
-    >>> ax = plot_proportions(df, x="edition", y="returned")
+    >>> ax = plot_proportions(df, x="edition", y="returned", ax=plt.figure().gca())
     >>> ax.get_ylabel()
     'Came back next edition: proportion (95% Wilson CI)'
     """
@@ -347,7 +347,7 @@ def plot_effect(
     --------
     >>> from crm_lab.stats import two_proportions
     >>> r = two_proportions(56, 70, 48, 80)
-    >>> ax = plot_effect(r, truth=0.15)
+    >>> ax = plot_effect(r, truth=0.15, ax=plt.figure().gca())
     >>> ax.get_xlabel()
     'risk difference'
     """
@@ -422,7 +422,7 @@ def plot_counts(
     Examples
     --------
     >>> df = pd.DataFrame({"sector": ["monopoly", "competitive", "competitive"]})
-    >>> ax = plot_counts(df, x="sector")
+    >>> ax = plot_counts(df, x="sector", ax=plt.figure().gca())
     >>> [int(p.get_height()) for p in ax.patches]
     [1, 2]
     """
