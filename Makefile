@@ -1,5 +1,5 @@
 # crm-lab — the two commands of the README, and their helpers.
-#   make suite   run every notebook with its default parameters (into build/suite)
+#   make suite   run every notebook with its default parameters, in parallel (into build/suite)
 #   make test    run the test suite (with the doctests of crm_lab and the wheel-install test)
 #   make lint    ruff (configured in pyproject.toml)
 # Both create the virtual environment .venv on first use (Python 3.11+).
@@ -10,7 +10,7 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-stamp
 OUT    ?= build/suite
 
-.PHONY: suite test install test-min student lint clean
+.PHONY: suite test install test-min student slides lint clean
 
 install: $(STAMP)
 
@@ -20,8 +20,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@touch $(STAMP)
 
+# All notebooks in parallel worker processes (WORKERS=N to choose; default: the cores);
+# benchmarks/bench_suite.py reports the per-notebook and total wall time.
 suite: $(STAMP)
-	$(BIN)/crm-lab run --all --output-dir $(OUT)
+	$(BIN)/crm-lab run --all --output-dir $(OUT) $(if $(WORKERS),--workers $(WORKERS))
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -45,6 +47,11 @@ lint: $(STAMP)
 student: $(STAMP)
 	$(BIN)/crm-lab student --output-dir build/student
 	$(BIN)/python -c "from crm_lab import teaching; teaching.make_nbgrader_sources('build/nbgrader')"
+
+# Offline reveal.js slides of every notebook (executed with the default parameters) in
+# build/slides: one self-contained NAME.slides.html each, to copy to a USB stick.
+slides: $(STAMP)
+	$(BIN)/crm-lab slides --all --output-dir build/slides
 
 clean:
 	rm -rf build .venv-min

@@ -3,17 +3,22 @@
 ::
 
     crm-lab run [NOTEBOOK ...] [--all] [-p NAME VALUE ...] [--output-dir DIR] [--no-html]
+                [--workers N]
     crm-lab sweep NOTEBOOK -g NAME V1,V2,... [-g ...] [-p NAME VALUE ...]
-                  [--workers N] [--output-dir DIR]
+                  [--workers N] [--output-dir DIR] [--scheduler tcp://HOST:8786]
     crm-lab student [--output-dir DIR]
+    crm-lab slides [NOTEBOOK ...] [--all] [-p NAME VALUE ...] [--output-dir DIR] [--no-execute]
     crm-lab data generate [--seed N] [--output-dir DIR]
     crm-lab data verify [DIR]
     crm-lab data dictionary
 
 Exit codes: 0 success; 1 a notebook (or a sweep run) failed, or the data has
 problems; 2 bad input or environment (unknown notebook or parameter, missing
-file, usage, no HTML export available).
+file, usage, no HTML export available, output folder in use by another run);
+130 interrupted (Ctrl-C; a sweep resumes when the same command is rerun).
 Errors are one line on stderr; ``--debug`` shows the traceback instead.
+Relative paths (``--output-dir``, ``-p output_dir``, ``-p data_dir``) are
+relative to the current working directory.
 """
 
 from __future__ import annotations
@@ -21,13 +26,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 __all__ = ["main", "parse_value"]
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def parse_value(text: str) -> Any:
@@ -87,13 +93,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from crm_lab import runner
 
     names = None if args.all else args.notebooks
+    start = time.perf_counter()
     results = runner.run_all(
         names,
         output_dir=args.output_dir,
         parameters=_parameters(args.parameters),
         html=not args.no_html,
+        **({"workers": args.workers} if args.workers is not None else {}),
     )
-    print(f"{len(results)} notebook(s) executed; outputs in {Path(args.output_dir)}")
+    print(f"{len(results)} notebook(s) executed in {time.perf_counter() - start:.1f} s; "
+          f"outputs in {Path(args.output_dir)}")
     return EXIT_OK
 
 
@@ -107,6 +116,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         parameters=_parameters(args.parameters),
         workers=args.workers,
         html=args.html,
+        **({"scheduler": args.scheduler} if args.scheduler else {}),
     )
     print(table.to_string(index=False))
     print(f"{len(table)} run(s); table written to {Path(args.output_dir) / 'sweep.csv'}")
@@ -120,6 +130,18 @@ def _cmd_student(args: argparse.Namespace) -> int:
     for path in paths:
         print(path)
     print(f"{len(paths)} student version(s) written to {Path(args.output_dir)}")
+    return EXIT_OK
+
+
+def _cmd_slides(args: argparse.Namespace) -> int:
+    from crm_lab import slides
+
+    names = None if args.all else args.notebooks
+    parameters = _parameters(args.parameters)
+    paths = slides.build_decks(names, args.output_dir, execute=not args.no_execute, parameters=parameters)
+    for path in paths:
+        print(f"{path}  ({path.stat().st_size / 1e6:.1f} MB)")
+    print(f"{len(paths)} offline slide deck(s) written to {Path(args.output_dir)}")
     return EXIT_OK
 
 
@@ -192,11 +214,16 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("-p", "--parameter", **param)
     run.add_argument("--output-dir", default="build/runs", help="default: %(default)s")
     run.add_argument("--no-html", action="store_true", help="skip the HTML export")
+    run.add_argument("--workers", type=int, default=None,
+                     help="notebooks run at the same time, each in its own process (default: the number of cores)")
     run.set_defaults(handler=_cmd_run)
 
     sweep = commands.add_parser(
-        "sweep", parents=[debug], help="run a parameter grid in parallel",
-        description="Run every combination of the -g values; write one row per run to sweep.csv.",
+        "sweep", parents=[debug], help="run a parameter grid in parallel (resumable)",
+        description=(
+            "Run every combination of the -g values; write one row per finished point to sweep.csv. "
+            "Rerunning the same command skips the points already done."
+        ),
     )
     sweep.add_argument("notebook", metavar="NOTEBOOK")
     sweep.add_argument(
@@ -204,7 +231,13 @@ def _parser() -> argparse.ArgumentParser:
         help="values to try for a parameter; repeat for a grid",
     )
     sweep.add_argument("-p", "--parameter", **param)
-    sweep.add_argument("--workers", type=int, default=2, help="parallel runs (default: 2)")
+    sweep.add_argument("--workers", type=int, default=None,
+                       help="points run at the same time, each in its own process (default: the number of cores)")
+    sweep.add_argument(
+        "--scheduler", default=None, metavar="ADDRESS",
+        help="run the points on a dask.distributed cluster, e.g. tcp://HOST:8786 "
+             "(default: $DASK_SCHEDULER_ADDRESS if set, else local processes)",
+    )
     sweep.add_argument("--output-dir", default="build/sweeps", help="default: %(default)s")
     sweep.add_argument("--html", action="store_true", help="also export each run to HTML")
     sweep.set_defaults(handler=_cmd_sweep)
@@ -214,6 +247,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     student.add_argument("--output-dir", default="build/student", help="default: %(default)s")
     student.set_defaults(handler=_cmd_student)
+
+    slides = commands.add_parser(
+        "slides", parents=[debug], help="write offline reveal.js slides", description=(
+            "Execute notebooks (default parameters, or -p) and write one self-contained "
+            "reveal.js deck per notebook, NAME.slides.html, that opens with no network "
+            "(no solutions on the slides; press S for the speaker notes)."
+        )
+    )
+    slides.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="e.g. 00 or 02_kano_model")
+    slides.add_argument("--all", action="store_true", help="every notebook, in order")
+    slides.add_argument("-p", "--parameter", **param)
+    slides.add_argument("--output-dir", default="build/slides", help="default: %(default)s")
+    slides.add_argument(
+        "--no-execute", action="store_true",
+        help="use the outputs saved in the notebook files instead of executing them",
+    )
+    slides.set_defaults(handler=_cmd_slides)
 
     data = commands.add_parser("data", parents=[debug], help="sample datasets")
     data_commands = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
@@ -268,12 +318,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("run: name at least one NOTEBOOK, or use --all")
     if args.command == "run" and args.all and args.notebooks:
         parser.error("run: give NOTEBOOK names or --all, not both")
+    if args.command == "slides" and args.all == bool(args.notebooks):
+        parser.error("slides: name at least one NOTEBOOK, or use --all (not both)")
+    if args.command == "slides" and args.no_execute and args.parameters:
+        parser.error("slides: -p needs execution; drop --no-execute")
     if args.debug:
         return args.handler(args)
 
     run_failures: tuple[type[BaseException], ...] = ()
     bad_input: tuple[type[BaseException], ...] = (ValueError, OSError)
-    if args.command in ("run", "sweep", "student"):
+    if args.command in ("run", "sweep", "student", "slides"):
         from jupyter_client.kernelspec import NoSuchKernel
         from nbclient.exceptions import CellTimeoutError, DeadKernelError
         from papermill.exceptions import PapermillException
@@ -284,6 +338,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         bad_input += (NoSuchKernel, HTMLExportError)
     try:
         return args.handler(args)
+    except KeyboardInterrupt as error:
+        print(f"crm-lab: {str(error) or 'interrupted'}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except run_failures as error:
         print(f"crm-lab: error: {_one_line(error)}", file=sys.stderr)
         return EXIT_FAILED

@@ -457,6 +457,14 @@ def _nb06() -> dict[str, Any]:
                 recovery_customers=Int(min=200, max=200_000), output_dir=_output_dir())
 
 
+def _nb07() -> dict[str, Any]:
+    return dict(seed=Int(min=0), data_dir=_data_dir(), alpha=Float(gt=0, lt=0.5), n_boot=Int(min=100, max=100_000),
+                margin_rate=Float(gt=0, le=1), discount=Float(gt=0, lt=1), retention_gain=Float(gt=0, le=0.2),
+                horizon=Int(min=2, max=50), calibration=Int(min=1, max=30), holdout_editions=Int(min=1, max=10),
+                recovery_reps=Int(min=5, max=5_000), recovery_size=Int(min=200, max=1_000_000),
+                output_dir=_output_dir())
+
+
 #: Notebook prefix -> (a function returning its parameter declaration, an extra rule or None).
 NOTEBOOKS: dict[str, tuple[Any, Any]] = {
     "00": (_nb00, None),
@@ -466,6 +474,7 @@ NOTEBOOKS: dict[str, tuple[Any, Any]] = {
     "04": (_nb04, _rule04),
     "05": (_nb05, None),
     "06": (_nb06, None),
+    "07": (_nb07, None),
 }
 
 

@@ -107,8 +107,8 @@ def test_student_version_built_and_run_through_the_cli(suite, tmp_path, capsys):
 
     assert code == 0
     lines = capsys.readouterr().out.splitlines()
-    assert re.fullmatch(r"\[1/1\] 00_demo \.\.\. done in \d+\.\d s", lines[0])
-    assert lines[1] == f"1 notebook(s) executed; outputs in {out}"
+    assert re.fullmatch(r"\[1/1\] 00_demo done in \d+\.\d s \(elapsed \d:\d\d\)", lines[0])
+    assert re.fullmatch(rf"1 notebook\(s\) executed in \d+\.\d s; outputs in {re.escape(str(out))}", lines[1])
     executed = nbformat.read(out / "00_demo.ipynb", as_version=4)
     shown = [o["data"]["text/plain"] for c in executed.cells if c.cell_type == "code"
              for o in c.outputs if "data" in o]
@@ -183,6 +183,47 @@ def test_sweep_wiring(tmp_path, monkeypatch, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["seed", "total"]
     assert lines[-1] == f"2 run(s); table written to {out / 'sweep.csv'}"
+
+    seen.clear()
+    assert cli.main(["sweep", "02", "-g", "seed", "1", "--scheduler", "tcp://10.0.0.5:8786"]) == 0
+    assert seen["scheduler"] == "tcp://10.0.0.5:8786" and seen["workers"] is None
+    assert seen["output_dir"] == "build/sweeps"
+
+
+def test_run_passes_workers(monkeypatch):
+    seen = {}
+    monkeypatch.setattr(runner, "run_all", lambda names, **kwargs: seen.update(kwargs) or [])
+    assert cli.main(["run", "--all", "--workers", "3"]) == 0
+    assert seen["workers"] == 3
+
+
+def test_ctrl_c_is_one_line_exit_130(monkeypatch, capsys):
+    def interrupted(name, grid, **kwargs):
+        raise runner.Interrupted("interrupted: 1 of 4 points finished and kept in /x; rerun the same command "
+                                 "to resume")
+
+    monkeypatch.setattr(runner, "sweep", interrupted)
+    assert cli.main(["sweep", "02", "-g", "seed", "1,2,3,4"]) == 130
+    assert capsys.readouterr().err == (
+        "crm-lab: interrupted: 1 of 4 points finished and kept in /x; rerun the same command to resume\n")
+
+    def plain_interrupt(names, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "run_all", plain_interrupt)
+    assert cli.main(["run", "--all"]) == 130
+    assert capsys.readouterr().err == "crm-lab: interrupted\n"
+
+
+def test_sweep_with_shared_results_folder_is_refused(suite, tmp_path, capsys):
+    """The measured mix-up: `-p output_dir X` would give every point the same results folder."""
+    code = cli.main(["sweep", "00", "-g", "seed", "1,2", "-p", "output_dir", "X", "--workers", "2",
+                     "--output-dir", str(tmp_path / "sw")])
+    assert code == 2
+    assert capsys.readouterr().err == (
+        "crm-lab: error: the parameter 'output_dir' is set by the sweep for each point "
+        "(<output-dir>/<point>/00_demo/); choose the sweep's folder with output_dir (--output-dir)\n")
+    assert not (tmp_path / "sw").exists()
 
 
 def test_sweep_failure_and_bad_grid(monkeypatch, capsys):

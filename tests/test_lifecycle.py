@@ -476,3 +476,117 @@ def test_fitters_follow_the_result_protocol(donations):
     assert out["meta"]["log_likelihood"] == pytest.approx(m.log_likelihood_)
     assert plain(m.table)[0]["parameter"] == "alpha"
     assert repr(lc.BetaGeoBetaBinomialFitter()) == "BetaGeoBetaBinomialFitter(unfitted)"
+
+
+# ------------------------------------------------------------ decisions, projections, recovery, figures
+def test_planted_chain_matches_the_estimate_of_a_large_market(market):
+    t = market.tables
+    planted = lc.planted_chain(market.truth, t["participation"], t["exhibitors"], t["sectors"])
+    assert list(planted.index) == list(lc.STATES) and np.allclose(planted.sum(axis=1), 1)
+    np.testing.assert_allclose(planted.loc[list(lc.STAGES), lc.STAGES].div(1 - planted["ended"].iloc[:4], axis=0),
+                               lc.planted_transitions(market.truth))
+    tm = lc.transition_matrix(t["participation"], n_boot=0)
+    assert np.abs(tm.matrix["ended"] - planted["ended"]).max() < 0.03
+    with pytest.raises(LifecycleError, match="Truth"):
+        lc.planted_chain(None, t["participation"], t["exhibitors"], t["sectors"])
+
+
+def test_constant_retention_and_projection_of_fader_hardie_regular():
+    # homogeneous MLE: 1 - lost / exposure
+    s = np.array(REGULAR, dtype=float)
+    assert lc.constant_retention(REGULAR) == pytest.approx(1 - (s[0] - s[-1]) / s[:-1].sum())
+    proj = lc.project_survivors(REGULAR, calibration=3)
+    hold = proj[proj["holdout"]]
+    # Fader & Hardie (2007): the sBG tracks the holdout, one constant rate falls far below it
+    assert (hold["sbg"] - hold["actual"]).abs().max() < 15
+    assert (hold["constant"] < hold["actual"] - 40).all()
+    with pytest.raises(LifecycleError, match="calibration"):
+        lc.project_survivors(REGULAR, calibration=7)
+
+
+def test_improve_retention_and_cohort_forward_by_hand():
+    P = pd.DataFrame([[0.5, 0.3, 0.2], [0.1, 0.6, 0.3], [0, 0, 1]], index=["a", "b", "ended"],
+                     columns=["a", "b", "ended"])
+    new = lc.improve_retention(P, "b", 0.1)
+    assert new.loc["b"].tolist() == pytest.approx([0.1 + 0.1 / 7, 0.6 + 0.6 / 7, 0.2])
+    assert new.loc["a"].tolist() == P.loc["a"].tolist()
+    assert lc.improve_retention(P, "a", 0.5).loc["a", "ended"] == 0  # at most the probability of ending
+    fwd = lc.cohort_forward(P, start="a", editions=2)
+    np.testing.assert_allclose(fwd.loc[2].to_numpy(), np.array([1, 0, 0]) @ P.to_numpy() @ P.to_numpy())
+    with pytest.raises(LifecycleError, match="stage"):
+        lc.improve_retention(P, "ended", 0.1)
+
+
+def test_compare_interventions_against_hand_solved_values(sample_tables):
+    part = sample_tables["participation"]
+    tm = lc.transition_matrix(part, n_boot=50, rng=3)
+    R = lc.stage_margins(part, margin_rate=0.3)
+    iv = lc.compare_interventions(tm, R, discount=0.1, points=0.05, horizon=5, base={"stability": 10})
+    P = tm.matrix
+    for stage in lc.STAGES:
+        gain = lc.markov_clv(lc.improve_retention(P, stage, 0.05), R, 0.1) - lc.markov_clv(P, R, 0.1)
+        assert iv.table.loc[stage, "estimate"] == pytest.approx(gain["exploration"])
+        n = lc.absorption_times(P).fundamental.loc["exploration", stage]
+        assert iv.table.loc[stage, "per_edition"] == pytest.approx(gain["exploration"] / n)
+        assert iv.base.loc[stage, "estimate"] == pytest.approx(10 * gain["stability"])
+    assert iv.table["p_best"].sum() == pytest.approx(1) and (iv.table["ci_low"] <= iv.table["estimate"]).all()
+    base = iv.bands[iv.bands["scenario"] == "no intervention"]["estimate"].to_numpy()
+    np.testing.assert_allclose(base, 1 - lc.cohort_forward(P, editions=5)["ended"].to_numpy())
+    assert iv.best() in lc.STAGES and json.dumps(plain(iv.to_dict()))
+    with pytest.raises(LifecycleError, match="discount"):
+        lc.compare_interventions(tm, R, discount=0)
+
+
+def test_stage_margins(sample_tables):
+    part = sample_tables["participation"]
+    R = lc.stage_margins(part, margin_rate=0.5)
+    took = part[part["participated"] == 1]
+    assert R["stability"] == pytest.approx(0.5 * took.loc[took["stage"] == "stability", ["booth_spend", "services_spend"]]
+                                           .sum(axis=1).mean())
+    assert R["ended"] == 0 and list(R.index) == list(lc.STATES)
+    with pytest.raises(LifecycleError, match="margin_rate"):
+        lc.stage_margins(part, margin_rate=1.5)
+
+
+def test_parameter_recovery_of_both_models():
+    sbg = lc.parameter_recovery("sbg", {"alpha": 0.704, "beta": 1.182}, n_customers=2000, n_periods=7, reps=10, rng=4)
+    assert (sbg["bias"].abs() < 0.1).all() and (sbg["failed"] == 0).all()
+    bgbb = lc.parameter_recovery("bgbb", {"alpha": 1.2, "beta": 0.75, "gamma": 0.66, "delta": 2.8}, n_customers=2000,
+                                 n_periods=6, reps=5, rng=4)
+    assert list(bgbb.index) == ["alpha", "beta", "gamma", "delta"] and (bgbb["coverage"] >= 0.6).all()
+    with pytest.raises(LifecycleError, match="model"):
+        lc.parameter_recovery("bgnbd", {}, n_customers=10, n_periods=2)
+
+
+def test_sbg_fit_accepts_a_line_search_stop_at_the_optimum():
+    # simulate_sbg(rng=32) once ended in L-BFGS-B's ABNORMAL stop at the optimum (gradient at rounding noise)
+    fit = lc.fit_sbg(lc.simulate_sbg(0.7, 1.2, 1000, 7, rng=32))
+    assert fit.alpha_ == pytest.approx(np.exp(-0.279), rel=1e-3) and fit.beta_ == pytest.approx(np.exp(0.346), rel=1e-3)
+
+
+def test_bgbb_holdout_against_the_simulated_future():
+    sim = lc.simulate_bgbb(1.2, 0.75, 0.66, 2.8, 4000, 6, rng=8)
+    att = sim.attrs["attended"]
+    cal = pd.DataFrame({"frequency": att[:, :4].sum(axis=1), "n_periods": 4, "holdout": att[:, 4:].sum(axis=1)})
+    cal["recency"] = np.where(cal["frequency"] > 0, 4 - np.argmax(att[:, :4][:, ::-1], axis=1), 0)
+    fit = lc.fit_bgbb(cal["frequency"], cal["recency"], cal["n_periods"])
+    table = lc.bgbb_holdout(fit, cal, n_future=2)
+    assert table.loc["all", "customers"] == 4000
+    assert table.loc["all", "predicted"] == pytest.approx(table.loc["all", "actual"], rel=0.1)
+
+
+def test_plots_draw_and_return_their_axes(sample_tables):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    part = sample_tables["participation"]
+    tm = lc.transition_matrix(part, n_boot=20, rng=1)
+    iv = lc.compare_interventions(tm, lc.stage_margins(part, margin_rate=0.3), discount=0.1, horizon=4)
+    surv = lc.cohort_survivors(part).iloc[0].dropna().to_numpy()
+    for draw in (lambda ax: lc.plot_transitions(tm, ax=ax), lambda ax: lc.plot_survival(lc.kaplan_meier(part), ax=ax),
+                 lambda ax: lc.plot_retention(surv, lc.fit_sbg(surv), ax=ax), lambda ax: lc.plot_fan(iv, ax=ax)):
+        fig, ax = plt.subplots()
+        assert draw(ax) is ax and (ax.lines or ax.images)
+        plt.close(fig)
