@@ -346,7 +346,9 @@ def classify(functional: Any, dysfunctional: Any) -> np.ndarray:
     functional, dysfunctional : array-like
         Answers as codes 1 (like), 2 (must-be), 3 (neutral), 4 (live-with),
         5 (dislike), or their English or Chinese labels (see
-        :func:`to_codes`); equal lengths.
+        :func:`to_codes`); equal lengths.  Two Series are paired by their
+        index labels (the result follows *functional*'s order); arrays and
+        lists by position.
 
     Returns
     -------
@@ -357,8 +359,9 @@ def classify(functional: Any, dysfunctional: Any) -> np.ndarray:
     Raises
     ------
     KanoInputError
-        If the lengths differ or an answer is neither a code 1-5 nor a label
-        (the message names the positions and values).
+        If the lengths differ, two Series have different index labels, or an
+        answer is neither a code 1-5 nor a label (the message names the
+        positions and values).
 
     Notes
     -----
@@ -383,6 +386,8 @@ def classify(functional: Any, dysfunctional: Any) -> np.ndarray:
     >>> classify(["喜欢", "like"], ["不喜欢", None]).tolist()
     ['O', '']
     """
+    if isinstance(functional, pd.Series) and isinstance(dysfunctional, pd.Series):
+        dysfunctional = _aligned(functional, dysfunctional)
     f = np.asarray(functional, dtype=object) if not isinstance(functional, (pd.Series, np.ndarray)) else functional
     d = np.asarray(dysfunctional, dtype=object) if not isinstance(dysfunctional, (pd.Series, np.ndarray)) else dysfunctional
     if np.shape(f) != np.shape(d):
@@ -394,6 +399,27 @@ def classify(functional: Any, dysfunctional: Any) -> np.ndarray:
     raise_problems([p for p in (fp, dp) if p], error=KanoInputError)
     out = _CAT_ARRAY[classify_codes(fc, dc)].astype(str)
     return out.reshape(np.shape(f))
+
+
+def _aligned(functional: pd.Series, dysfunctional: pd.Series) -> pd.Series:
+    """*dysfunctional* in the order of *functional*'s index: two Series are paired by label, not by position."""
+    fi, di = functional.index, dysfunctional.index
+    if fi.equals(di):
+        return dysfunctional
+    if fi.is_unique and di.is_unique:
+        only_f, only_d = fi.difference(di), di.difference(fi)
+        if only_f.empty and only_d.empty:
+            return dysfunctional.reindex(fi)
+        parts = [f"{len(only)} label(s) only in {name} ({rows_text(only)})"
+                 for name, only in (("functional", only_f), ("dysfunctional", only_d)) if len(only)]
+        raise KanoInputError(
+            "functional and dysfunctional are Series with different indexes, so their answers cannot be paired by "
+            f"respondent: {'; '.join(parts)}; align them (or pass arrays to pair them by position)"
+        )
+    raise KanoInputError(
+        "functional and dysfunctional are Series whose indexes differ and repeat labels, so their answers cannot be "
+        "paired by respondent; give them the same index (or pass arrays to pair them by position)"
+    )
 
 
 def _intlike(values: Any) -> Any:

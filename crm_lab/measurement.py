@@ -58,6 +58,7 @@ interval estimation approach. Multivariate Behavioral Research, 25(2),
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import warnings
@@ -72,6 +73,7 @@ from scipy import stats as sps
 
 from ._checks import CrmLabError, check_choice, check_columns, check_confidence, check_frame, numeric_columns
 from .results import Result, format_table, tidy_table
+from .schema import LIKERT_MAX, LIKERT_MIN
 from .stats import TestResult, _ncx2_bound
 
 __all__ = [
@@ -117,7 +119,22 @@ class ConvergenceError(RuntimeError):
 # Model syntax (the lavaan subset the notebooks use)
 # --------------------------------------------------------------------------
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
-_PREFIX = re.compile(r"^(?:[-+0-9.eE]+|NA|start\([^)]*\)|[A-Za-z_][A-Za-z0-9_]*)\*")
+_NUMBER = re.compile(r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$")
+_START = re.compile(r"^start\(\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*\)$")
+_LABEL_CALL = re.compile(r"""^label\(\s*["']([A-Za-z_][A-Za-z0-9_.]*)["']\s*\)$""")
+
+#: lavaan operators this module does not fit, checked in this order (longer tokens first), with the remedy.
+_UNSUPPORTED = (
+    ("~*~", "scaling factors ('~*~', for ordinal items) are not supported: fit the items as continuous"),
+    ("<~", "formative (composite) indicators ('<~') are not supported: model the construct reflectively "
+           "('f =~ a + b + c') or use a scale score (scale_scores)"),
+    ("==", "equality constraints ('==') are not supported: give the parameters the same label instead "
+           "(e.g. 'f =~ a*x1 + a*x2')"),
+    ("<", "inequality constraints ('<') are not supported: remove the line"),
+    (">", "inequality constraints ('>') are not supported: remove the line"),
+    ("|", "thresholds of ordinal items ('|') are not supported: fit the items as continuous"),
+    ("%", "multi-group or block syntax ('%') is not supported: fit each group separately"),
+)
 
 
 def _statements(model: str) -> list[str]:
@@ -125,20 +142,251 @@ def _statements(model: str) -> list[str]:
         raise MeasurementError(f"the model must be lavaan syntax in a non-empty string (got {model!r})")
     out = []
     for raw in re.split(r"[\n;]", model):
-        line = raw.split("#", 1)[0].strip()
+        line = re.split(r"[#!]", raw, maxsplit=1)[0].strip()
         if line:
+            _operator(line)  # refuses what cannot be read or fitted
             out.append(line)
     return out
 
 
+def _operator(line: str) -> str:
+    """The lavaan operator of a model line; an unsupported or missing one is refused with the remedy."""
+    if ":=" in line:
+        return ":="
+    for token, why in _UNSUPPORTED:
+        if token in line:
+            raise MeasurementError(f"cannot fit the model line {line!r}: {why}")
+    for op in ("=~", "~~", "~"):
+        if op in line:
+            return op
+    raise MeasurementError(
+        f"cannot read the model line {line!r}: expected lavaan syntax 'factor =~ item1 + item2', 'y ~ x', "
+        "'a ~~ b' or 'name := expression' (supported operators: =~, ~, ~~, :=)"
+    )
+
+
+@dataclass(frozen=True)
+class _Term:
+    """One right-hand term of a lavaan line: the variable and its modifiers (``1*x``, ``NA*x``, ``a*x``)."""
+
+    name: str
+    fixed: float | None = None
+    label: str | None = None
+    free: bool = False  # NA*x
+
+    def semopy(self) -> str:
+        if self.fixed is not None:
+            return f"{self.fixed!r}*{self.name}"
+        return f"{self.label}*{self.name}" if self.label else self.name
+
+
+def _term(text: str, line: str) -> _Term:
+    *mods, name = (part.strip() for part in text.strip().split("*"))
+    if _NUMBER.match(name) and not mods:
+        raise MeasurementError(
+            f"cannot fit the model line {line!r}: intercepts and means ('y ~ 1') are not supported, cfa/sem fit "
+            "the covariance structure only: remove the term"
+        )
+    if not _NAME.match(name):
+        raise MeasurementError(f"cannot read {text.strip()!r} in the model line {line!r}: expected variable names joined by '+'")
+    fixed, label, free = None, None, False
+    for mod in mods:
+        call = _LABEL_CALL.match(mod)
+        if _NUMBER.match(mod):
+            fixed = float(mod)
+        elif mod == "NA":
+            free = True
+        elif _START.match(mod):
+            pass  # a starting value does not change the ML estimate
+        elif call:
+            label = call.group(1)
+        elif _NAME.match(mod):
+            label = mod
+        else:
+            raise MeasurementError(
+                f"cannot fit the model line {line!r}: the modifier {mod!r} of {name!r} is not supported; use a number "
+                "to fix the parameter ('1*x'), 'NA' to free it ('NA*x'), a label to name it or to constrain "
+                "parameters equal ('a*x') or a starting value ('start(0.5)*x')"
+            )
+    if fixed is not None and free:
+        raise MeasurementError(f"cannot fit the model line {line!r}: {name!r} is both fixed and freed ('NA')")
+    return _Term(name, fixed, label, free)
+
+
 def _terms(rhs: str, line: str) -> list[str]:
-    names = []
-    for term in rhs.split("+"):
-        term = _PREFIX.sub("", term.strip())
-        if not _NAME.match(term):
-            raise MeasurementError(f"cannot read {term!r} in the model line {line!r}: expected variable names joined by '+'")
-        names.append(term)
-    return names
+    return list(dict.fromkeys(_term(term, line).name for term in rhs.split("+")))
+
+
+def _merged(terms: list[_Term]) -> list[_Term]:
+    """A variable named twice (lavaan's ``NA*x1 + a*x1``) is one term with both modifiers, at its first place."""
+    out: dict[str, _Term] = {}
+    for t in terms:
+        if t.name in out:
+            old = out[t.name]
+            t = _Term(t.name, t.fixed if t.fixed is not None else old.fixed, t.label or old.label, t.free or old.free)
+        out[t.name] = t
+    return list(out.values())
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """A lavaan model translated to semopy's syntax (what :func:`_translate` returns)."""
+
+    text: str
+    defined: tuple = ()  # (name, expression as written, its ast)
+    fixed_labels: Mapping = field(default_factory=dict)  # a label on a fixed parameter -> its value
+    std_lv: tuple = ()  # factors scaled by a variance fixed to 1 (NA* on the first loading)
+    two_fixed: frozenset = frozenset()  # factors whose loadings are all fixed or constrained equal
+
+
+_FUNCTIONS = {"sqrt": np.sqrt, "exp": np.exp, "log": np.log, "abs": np.abs}
+
+
+def _expression(name: str, expr: str, line: str, known: set[str]) -> Any:
+    """The parsed right-hand side of a ``:=`` line, refused unless it is arithmetic on known labels."""
+    import ast
+
+    if not _NAME.match(name):
+        raise MeasurementError(f"cannot read the defined parameter name {name!r} in the model line {line!r}")
+    try:
+        tree = ast.parse(expr.replace("^", "**"), mode="eval")
+    except SyntaxError:
+        tree = None
+    allowed = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.USub,
+               ast.UAdd, ast.Name, ast.Load, ast.Constant, ast.Call)
+    bad = tree is None or any(not isinstance(node, allowed) for node in ast.walk(tree))
+    if not bad:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and not isinstance(node.value, (int, float)):
+                bad = True
+            if isinstance(node, ast.Call) and (not isinstance(node.func, ast.Name) or node.func.id not in _FUNCTIONS
+                                               or len(node.args) != 1 or node.keywords):
+                bad = True
+    if bad:
+        raise MeasurementError(
+            f"cannot fit the model line {line!r}: a defined parameter must be arithmetic (+ - * / ^, "
+            f"{', '.join(_FUNCTIONS)}) on parameter labels, e.g. 'ab := a*b'"
+        )
+    names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)} - set(_FUNCTIONS)
+    unknown = sorted(names - known)
+    if unknown:
+        raise MeasurementError(
+            f"cannot fit the model line {line!r}: {', '.join(map(repr, unknown))} {'is not a label' if len(unknown) == 1 else 'are not labels'} of the model; label "
+            "the parameter where it is defined, e.g. 'm ~ a*x' and 'y ~ b*m' for 'ab := a*b'"
+        )
+    return tree
+
+
+def _evaluate(node: Any, env: Mapping[str, float]) -> float:
+    import ast
+
+    if isinstance(node, ast.Expression):
+        return _evaluate(node.body, env)
+    if isinstance(node, ast.Constant):
+        return float(node.value)
+    if isinstance(node, ast.Name):
+        return env[node.id]
+    if isinstance(node, ast.UnaryOp):
+        value = _evaluate(node.operand, env)
+        return -value if isinstance(node.op, ast.USub) else value
+    if isinstance(node, ast.Call):
+        return float(_FUNCTIONS[node.func.id](_evaluate(node.args[0], env)))
+    a, b = _evaluate(node.left, env), _evaluate(node.right, env)
+    with np.errstate(all="ignore"):
+        ops = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide, ast.Pow: np.power}
+        return float(ops[type(node.op)](np.float64(a), np.float64(b)))
+
+
+def _translate(model: str) -> _Spec:
+    """lavaan syntax as semopy reads it, faithfully, or a :class:`MeasurementError` naming what is not supported.
+
+    * The first loading of a factor is fixed to 1 (lavaan's marker) unless it is
+      ``NA*`` (freed) or a number; a label on it names a fixed parameter.
+      semopy instead frees a labelled first loading and reads ``NA`` as a
+      label shared by every ``NA*`` term.
+    * A factor with no fixed loading is scaled as lavaan's ``std.lv``: its
+      variance is fixed to 1 (unless the model fixes it).
+    * ``start(v)*x`` is dropped (a starting value); ``label("a")*x`` is ``a*x``.
+    * ``name := expression`` lines are kept for :func:`_defined_parameters`.
+    """
+    body: list[str] = []
+    loadings: dict[str, list[_Term]] = {}
+    fixed_var: set[str] = set()
+    free_var: set[str] = set()
+    labels: set[str] = set()
+    fixed_labels: dict[str, float] = {}
+    defined_lines = []
+    for line in _statements(model):
+        op = _operator(line)
+        if op == ":=":
+            name, expr = (s.strip() for s in line.split(":=", 1))
+            defined_lines.append((name, expr, line))
+            continue
+        lhs, rhs = line.split(op, 1)
+        terms = [_term(t, line) for t in rhs.split("+")]
+        left = [_term(t, line) for t in lhs.split("+")]
+        if any(t.fixed is not None or t.label or t.free for t in left):
+            raise MeasurementError(f"cannot read the model line {line!r}: modifiers ('1*', 'NA*', labels) go on the right")
+        if op == "=~":
+            if len(left) != 1:
+                raise MeasurementError(f"cannot read the factor name {lhs.strip()!r} in the model line {line!r}")
+            loadings.setdefault(left[0].name, []).extend(terms)
+            continue
+        terms = _merged(terms)
+        for a in left:
+            for t in terms:
+                body.append(f"{a.name} {op} {t.semopy()}")
+                if t.label and t.fixed is None:
+                    labels.add(t.label)
+                elif t.label:
+                    fixed_labels[t.label] = t.fixed
+                if op == "~~" and a.name == t.name:
+                    (fixed_var if t.fixed is not None else free_var).add(a.name)
+    head: list[str] = []
+    std_lv: list[str] = []
+    two_fixed: set[str] = set()
+    free_count = 0
+    for factor, terms in loadings.items():
+        terms = _merged(terms)
+        first = terms[0]
+        has_fixed = first.fixed is not None or not first.free or any(t.fixed is not None for t in terms[1:])
+        out = []
+        for i, t in enumerate(terms):
+            value = 1.0 if i == 0 and t.fixed is None and not t.free else t.fixed
+            if value is None and t.label in fixed_labels:  # the label of a fixed parameter: equal to it
+                value = fixed_labels[t.label]
+            if value is not None:
+                out.append(f"{value!r}*{t.name}")
+                if t.label:
+                    fixed_labels[t.label] = value
+            elif t.label:
+                out.append(f"{t.label}*{t.name}")
+                labels.add(t.label)
+            elif has_fixed:
+                out.append(t.name)
+            else:  # semopy would fix the first unlabelled loading: a unique label keeps every one free
+                free_count += 1
+                out.append(f"_na{free_count}*{t.name}")
+        head.append(f"{factor} =~ " + " + ".join(out))
+        if not has_fixed:
+            if factor in free_var:
+                raise MeasurementError(
+                    f"factor {factor!r} is not scaled: 'NA*' frees its first loading and its variance is free too; "
+                    f"fix its variance ('{factor} ~~ 1*{factor}') or one loading ('1*{first.name}')"
+                )
+            if factor not in fixed_var:
+                body.append(f"{factor} ~~ 1.0*{factor}")
+                std_lv.append(factor)
+        free_loads = [t for t, o in zip(terms, out) if not _NUMBER.match(o.split("*")[0])]
+        if not free_loads or (len({t.label for t in free_loads}) == 1 and free_loads[0].label and len(free_loads) > 1):
+            two_fixed.add(factor)
+    defined = []
+    known = labels | set(fixed_labels)
+    for name, expr, line in defined_lines:
+        defined.append((name, expr, _expression(name, expr, line, known)))
+        known.add(name)
+    return _Spec(text="\n".join(head + body), defined=tuple(defined), fixed_labels=fixed_labels,
+                 std_lv=tuple(std_lv), two_fixed=frozenset(two_fixed))
 
 
 def parse_model(model: str) -> dict[str, list[str]]:
@@ -149,8 +397,11 @@ def parse_model(model: str) -> dict[str, list[str]]:
     model : str
         lavaan syntax; lines ``f =~ a + b + c`` define factors (an indicator
         may itself be a factor, for second-order models).  Other lines
-        (``~`` regressions, ``~~`` covariances) are ignored here; fixed or
-        labelled terms such as ``1*a`` or ``NA*a`` are read as ``a``.
+        (``~`` regressions, ``~~`` covariances, ``:=`` defined parameters)
+        are ignored here; fixed or labelled terms such as ``1*a`` or
+        ``NA*a`` are read as ``a``.  Operators that :func:`cfa` cannot fit
+        (``<~``, ``|``, ``==``, ``<``, ``>``, ``~*~``, ``~ 1``) are refused
+        with a :class:`MeasurementError` saying what to do instead.
 
     Returns
     -------
@@ -179,7 +430,7 @@ def _factors(model: str) -> dict[str, list[str]]:
         if not _NAME.match(lhs):
             raise MeasurementError(f"cannot read the factor name {lhs!r} in the model line {line!r}")
         factors.setdefault(lhs, []).extend(_terms(rhs, line))
-    return factors
+    return {f: list(dict.fromkeys(items)) for f, items in factors.items()}
 
 
 def regressions(model: str) -> list[tuple[str, str]]:
@@ -401,6 +652,14 @@ def reliability(items: pd.DataFrame, *, confidence: float = 0.95, name: str = ""
         Fewer than 2 items, a non-numeric or constant item, too few complete
         cases, a confidence outside (0, 1).
 
+    Warns
+    -----
+    UserWarning
+        When α < 0 or an item's corrected item–total correlation is
+        negative: names the items that look reverse-keyed (the minority sign
+        of the first principal component) and suggests reversing them,
+        ``x -> LIKERT_MAX + LIKERT_MIN - x``.
+
     Notes
     -----
     .. math:: \\alpha = \\frac{k}{k-1}\\Bigl(1 - \\frac{\\sum_i s_i^2}{s_X^2}\\Bigr)
@@ -454,6 +713,22 @@ def reliability(items: pd.DataFrame, *, confidence: float = 0.95, name: str = ""
         {"mean": x.mean(axis=0), "sd": x.std(axis=0, ddof=1), "item_total_r": item_total, "alpha_if_dropped": dropped},
         index=pd.Index([str(c) for c in frame.columns], name="item"),
     )
+    if alpha < 0 or (item_total < 0).any():
+        # the reverse-keyed items: the minority sign of the first principal component (one reversed item also
+        # drags down the item-total r of the items it is summed with), else the items with a negative r
+        pc = np.linalg.eigh(np.corrcoef(x, rowvar=False))[1][:, -1]
+        if (pc < 0).sum() > (pc > 0).sum() or ((pc < 0).sum() == (pc > 0).sum() and pc.sum() < 0):
+            pc = -pc
+        names = [str(c) for c in frame.columns]
+        flagged = [j for j in range(k) if pc[j] < 0] or [j for j in range(k) if item_total[j] < 0]
+        shown = ", ".join(f"{names[j]!r} (corrected item-total r = {item_total[j]:.2f})" for j in flagged)
+        warnings.warn(
+            f"{what}: α = {alpha:.2f}; item(s) {shown} correlate negatively with the rest of the scale: they look "
+            "reverse-keyed. Reverse them before measuring the scale, "
+            f"x -> LIKERT_MAX + LIKERT_MIN - x (= {LIKERT_MAX + LIKERT_MIN} - x on the {LIKERT_MIN}-{LIKERT_MAX} "
+            "items), or drop them",
+            UserWarning, stacklevel=2,
+        )
     low, high = _feldt_ci(alpha, n, k, confidence)
     table = tidy_table({"estimate": [alpha, _one_factor_omega(frame)], "ci_low": [low, np.nan],
                         "ci_high": [high, np.nan]}, index=["alpha", "omega"], name="coefficient")
@@ -725,24 +1000,142 @@ def _check_model_names(factors: dict[str, list[str]], model: str, data: pd.DataF
     return _observed(model, factors)
 
 
+#: Items whose standard deviations differ by more than this factor are refused: semopy's optimiser stops
+#: short on such data (an item rescaled by 1e4 already gives wrong estimates with no error).
+MAX_SD_RATIO = 1e3
+
+#: A standard error above this many times the parameter's scale marks an (empirically) unidentified model.
+MAX_SE_RATIO = 1e4
+
+
+def _check_data(frame: pd.DataFrame, what: str) -> None:
+    """Refuse perfectly collinear items (a singular covariance matrix) and items on wildly different scales."""
+    x = frame.to_numpy()
+    sd = x.std(axis=0, ddof=1)
+    names = [str(c) for c in frame.columns]
+    big, small = int(np.argmax(sd)), int(np.argmin(sd))
+    if sd[big] > MAX_SD_RATIO * sd[small]:
+        raise MeasurementError(
+            f"{what}: the variables are on very different scales: {names[big]!r} has SD {sd[big]:.3g}, "
+            f"{names[small]!r} {sd[small]:.3g} (ratio {sd[big] / sd[small]:.3g} > {MAX_SD_RATIO:g}), which the ML "
+            "optimiser cannot fit reliably; standardise the variables ((x - mean) / sd) or rescale "
+            f"{names[big]!r} (e.g. to thousands) before fitting"
+        )
+    if len(names) < 2:
+        return
+    values, vectors = np.linalg.eigh(np.corrcoef(x, rowvar=False))
+    null = values < 1e-10 * len(names)
+    if null.any():
+        weights = np.abs(vectors[:, null]).max(axis=1)
+        involved = [n for n, w in zip(names, weights) if w > 1e-4]
+        raise MeasurementError(
+            f"{what}: the items {', '.join(map(repr, involved))} are perfectly collinear (their covariance matrix is "
+            "singular: one is an exact linear combination of the others, e.g. a duplicate, a rescaled copy or a "
+            "total score); drop one of them from the model"
+        )
+
+
+def _check_identification(m: Any, spec: _Spec, factors: dict[str, list[str]], what: str) -> None:
+    """Refuse a model that is not identified, before fitting: each 2-indicator factor needs a partner, df ≥ 0."""
+    linked: dict[str, set[str]] = {}
+    for kind in ("beta", "lambda", "psi"):
+        mx = getattr(m, "mx_" + kind, None)
+        if mx is None:
+            continue
+        rows, cols = getattr(m, "names_" + kind)
+        for param in m.parameters.values():
+            if not param.active and not param.start:  # a parameter fixed to a non-zero value still links
+                continue
+            for loc in param.locations:
+                if loc.matrix is mx:
+                    a, b = rows[loc.indices[0]], cols[loc.indices[1]]
+                    if a != b:
+                        linked.setdefault(a, set()).add(b)
+                        linked.setdefault(b, set()).add(a)
+    for f, items in factors.items():
+        if len(items) != 2 or f in spec.two_fixed:
+            continue
+        partners = linked.get(f, set()) - set(items)
+        if not partners:
+            raise MeasurementError(
+                f"{what}: factor {f!r} is not identified: a factor alone needs at least 3 indicators, or 2 with a "
+                f"correlated partner factor (it has {items[0]!r} and {items[1]!r} and no free covariance or path to "
+                "another factor); add a third indicator, let it correlate with another factor, or fix both loadings "
+                f"('{f} =~ 1*{items[0]} + 1*{items[1]}')"
+            )
+    p = len(m.vars["observed"])
+    n_free = sum(1 for param in m.parameters.values() if param.active)
+    moments = p * (p + 1) // 2
+    if n_free > moments:
+        raise MeasurementError(
+            f"{what}: the model is not identified: it has {n_free} free parameters but the {p} observed variables "
+            f"give only {moments} variances and covariances (df = {moments - n_free} < 0); add indicators, fix "
+            "parameters (e.g. '0*' on a covariance) or remove free covariances and paths"
+        )
+
+
+def _unmarked_starts(m: Any, frame: pd.DataFrame) -> None:
+    """Starting values for the loadings of factors with no marker (``NA*``, scaled by their variance).
+
+    semopy starts a loading by regressing the item on the factor's marker item and loops forever when the
+    factor has none: such loadings start at 0.7 SD of the item (0.7 for a factor's loading on a factor).
+    """
+    marker = m.first_manifs
+    observed = set(m.vars["observed"])
+    sd = frame.std(ddof=1)
+
+    def unmarked(latent: str) -> bool:
+        seen = set()
+        while latent not in observed:
+            if latent is None or latent in seen or latent not in marker:
+                return True
+            seen.add(latent)
+            latent = marker[latent]
+        return False
+
+    for kind in ("lambda", "beta"):
+        mx = getattr(m, "mx_" + kind, None)
+        if mx is None:
+            continue
+        rows, cols = getattr(m, "names_" + kind)
+        for param in m.parameters.values():
+            if param.start is not None:
+                continue
+            for loc in param.locations:
+                if loc.matrix is mx and cols[loc.indices[1]] in m.vars["latent"] and unmarked(cols[loc.indices[1]]):
+                    item = rows[loc.indices[0]]
+                    param.start = 0.7 * float(sd[item]) if item in sd.index else 0.7
+                    break
+
+
 def _fit(data: pd.DataFrame, model: str, *, what: str, kind: str) -> SEMResult:
     import semopy  # imported here: semopy is slow to import and only this path needs it
 
     check_frame(data, what, error=MeasurementError)
+    spec = _translate(model)
     factors = parse_model(model) if kind == "cfa" else _factors(model)
     if not factors and not regressions(model):
         raise MeasurementError(f"{what}: the model defines neither a factor ('f =~ a + b') nor a regression ('y ~ x')")
     frame = _items(data, _check_model_names(factors, model, data), what=what)
-    sem_model = semopy.Model(model)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # semopy's own numerical chatter; convergence is checked below
-        result = sem_model.fit(frame, obj="MLW")
+    _check_data(frame, what)
+    quiet = logging.root.manager.disable
+    logging.disable(logging.WARNING)  # semopy logs to the root logger ("No fixed loadings"): checked here instead
+    try:
+        sem_model = semopy.Model(spec.text)
+        _check_identification(sem_model, spec, factors, what)
+        if spec.std_lv:
+            _unmarked_starts(sem_model, frame)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # semopy's own numerical chatter; convergence is checked below
+            result = sem_model.fit(frame, obj="MLW")
+    finally:
+        logging.disable(quiet)
     if not result.success or not np.isfinite(result.fun):
         raise ConvergenceError(
             f"{what}: the optimiser did not converge ({result.message}); no estimates are reported. "
             "Check the model (identification, factor names) and the data (enough cases, items that vary)."
         )
-    return _assemble(sem_model, model, factors, kind)
+    return _assemble(sem_model, model, factors, kind, spec=spec, what=what)
 
 
 def _rmsea_interval(chi2: float, df: int, n: int, confidence: float = 0.90) -> tuple[float, float]:
@@ -806,8 +1199,8 @@ def _fit_indices(m: Any, sigma: np.ndarray, n_free: int) -> dict:
     }
 
 
-def _standard_errors(m: Any, sigma: np.ndarray, lc: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """Standard errors of the free parameters from the expected information, as semopy's ``calc_se``.
+def _standard_errors(m: Any, sigma: np.ndarray, lc: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Standard errors of the free parameters (and their covariance) from the expected information, as semopy's ``calc_se``.
 
     :math:`I_{ab} = \\tfrac{N}{2}\\,\\mathrm{tr}(\\Sigma^{-1}\\partial_a\\Sigma\\,\\Sigma^{-1}\\partial_b\\Sigma)`,
     all pairs in one product instead of semopy's double loop.
@@ -816,7 +1209,8 @@ def _standard_errors(m: Any, sigma: np.ndarray, lc: np.ndarray, c: np.ndarray) -
 
     grads = np.asarray(m.calc_sigma_grad(lc, c), dtype=float)  # (k, p, p)
     if grads.ndim != 3:
-        return np.full(len(m.param_vals), np.nan)
+        k = len(m.param_vals)
+        return np.full(k, np.nan), np.full((k, k), np.nan)
     a = grads @ np.linalg.inv(sigma)
     k = a.shape[0]
     info = m.n_samples / 2 * (a.reshape(k, -1) @ a.transpose(0, 2, 1).reshape(k, -1).T)
@@ -829,7 +1223,7 @@ def _standard_errors(m: Any, sigma: np.ndarray, lc: np.ndarray, c: np.ndarray) -
     variances = np.diagonal(cov).copy()
     variances[(variances < 0) & (variances > -1e-1)] = 1e-12  # semopy's convention for rounding noise
     variances[variances < 0] = np.nan
-    return np.sqrt(variances)
+    return np.sqrt(variances), cov
 
 
 _OPS = {"=~": 0, "~": 1, "~~": 2}
@@ -924,13 +1318,94 @@ def _validity(table: pd.DataFrame, factors: dict[str, list[str]], corr: pd.DataF
     return pd.DataFrame({c: list(v) for c, v in zip(columns, values)}, index=pd.Index(list(factors), name="factor"))
 
 
-def _assemble(m: Any, model: str, factors: dict[str, list[str]], kind: str, confidence: float = 0.95) -> SEMResult:
+def _admissible(m: Any, fit: dict, table: pd.DataFrame, sigma: np.ndarray, what: str) -> None:
+    """Refuse a fitted solution that cannot be right: χ² > 0 at df 0, a non-PD Σ, negative variances, absurd SEs."""
+    if fit["df"] == 0 and m.last_result.fun > 1e-5:
+        raise ConvergenceError(
+            f"{what}: the model is saturated (df = 0), so it must reproduce the covariances exactly, yet χ² = "
+            f"{fit['chi2']:.4g}: the optimiser stopped short and no estimates are reported. Check the scaling of the "
+            "variables (standardise them) and the model's identification"
+        )
+    scale = np.sqrt(np.abs(np.diag(sigma)))
+    scale[scale == 0] = 1.0
+    eig = np.linalg.eigvalsh(sigma / np.outer(scale, scale))  # scale-free: as a correlation matrix
+    if eig[0] <= 1e-12 or not np.isfinite(eig).all() or (np.diag(sigma) <= 0).any():
+        raise MeasurementError(
+            f"{what}: the model-implied covariance matrix is not positive definite (smallest eigenvalue "
+            f"{eig[0]:.3g}): the solution is improper; simplify the model (e.g. merge factors that correlate near 1, "
+            "drop items with near-zero loadings) or check the data for near-duplicate items"
+        )
+    est, se, std = (table[c].to_numpy(dtype=float) for c in ("estimate", "se", "std_estimate"))
+    variance = (table["op"].to_numpy() == "~~") & (table["lhs"].to_numpy() == table["rhs"].to_numpy())
+    negative = variance & (est < -1e-8 * np.abs(est).max())
+    if negative.any():
+        raise MeasurementError(
+            f"{what}: negative variance estimate(s) of {', '.join(table['lhs'][negative])} (a Heywood case): the "
+            "solution is inadmissible; check for an item that duplicates another, a factor with too few "
+            "indicators, or fixed values in the model"
+        )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        unit = np.where((est != 0) & (std != 0) & np.isfinite(std), np.abs(est / std), 1.0)
+    absurd = np.isfinite(se) & (se > MAX_SE_RATIO * np.maximum(np.abs(est), unit))
+    if absurd.any():
+        shown = [f"{name} (SE {s:.3g}, estimate {e:.3g})" for name, s, e in
+                 zip(table.index[absurd][:3], se[absurd][:3], est[absurd][:3])]
+        raise MeasurementError(
+            f"{what}: absurdly large standard error(s): {'; '.join(shown)}: the model is empirically not identified "
+            "(e.g. a factor whose loadings are near zero, two factors that correlate near 1, or variables on very "
+            "different scales); simplify the model, add indicators or standardise the variables"
+        )
+
+
+def _defined_parameters(m: Any, spec: _Spec, cov: np.ndarray, confidence: float) -> pd.DataFrame:
+    """lavaan's ``:=`` parameters: functions of labelled parameters, with delta-method standard errors."""
+    names = [k for k, p in m.parameters.items() if p.active]
+    theta = np.asarray(m.param_vals, dtype=float)
+
+    def values(x: np.ndarray) -> list[float]:
+        env = dict(spec.fixed_labels)
+        env.update(zip(names, x))
+        out = []
+        for name, _, tree in spec.defined:
+            env[name] = _evaluate(tree, env)
+            out.append(env[name])
+        return out
+
+    est = np.asarray(values(theta))
+    jac = np.empty((len(est), len(theta)))
+    for j in range(len(theta)):
+        h = 1e-6 * max(1.0, abs(theta[j]))
+        up, down = theta.copy(), theta.copy()
+        up[j] += h
+        down[j] -= h
+        jac[:, j] = (np.asarray(values(up)) - np.asarray(values(down))) / (2 * h)
+    with np.errstate(invalid="ignore"):
+        se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", jac, cov, jac), 0, None))
+    half = special.ndtri(0.5 + confidence / 2) * se
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = est / se
+    lhs = [name for name, _, _ in spec.defined]
+    rhs = [expr for _, expr, _ in spec.defined]
+    return pd.DataFrame(
+        {"estimate": est, "se": se, "ci_low": est - half, "ci_high": est + half, "statistic": z,
+         "df": np.full(len(est), np.nan), "p_value": 2 * special.ndtr(-np.abs(z)),
+         "lhs": lhs, "op": ":=", "rhs": rhs, "std_estimate": np.full(len(est), np.nan)},
+        index=pd.Index([f"{a} := {b}" for a, b in zip(lhs, rhs)], name="parameter"),
+    )
+
+
+def _assemble(m: Any, model: str, factors: dict[str, list[str]], kind: str, confidence: float = 0.95, *,
+              spec: _Spec | None = None, what: str = "cfa") -> SEMResult:
     """Everything a :class:`SEMResult` reports, from one fitted semopy model and its matrices (no refit)."""
     n_free = len(m.param_vals)
     sigma, (lc, c) = m.calc_sigma()
     inner_cov = c @ np.asarray(m.mx_psi) @ c.T
     fit = _fit_indices(m, sigma, n_free)
-    table = _parameter_table(m, factors, sigma, inner_cov, _standard_errors(m, sigma, lc, c), confidence)
+    se, cov = _standard_errors(m, sigma, lc, c)
+    table = _parameter_table(m, factors, sigma, inner_cov, se, confidence)
+    _admissible(m, fit, table, sigma, what)
+    if spec is not None and spec.defined:
+        table = pd.concat([table, _defined_parameters(m, spec, cov, confidence)])
     inner = list(m.vars["inner"])
     latent = [f for f in factors if f in inner]
     pos = [inner.index(f) for f in latent]
@@ -944,9 +1419,12 @@ def _assemble(m: Any, model: str, factors: dict[str, list[str]], kind: str, conf
     if improper.any():
         warnings.warn(
             f"variance estimate(s) of {', '.join(table['lhs'][improper])} at or below zero (a Heywood case): the "
-            "solution is improper; read the loadings and validity with care", UserWarning, stacklevel=4,
+            "solution is improper; read the loadings and validity with care, and check for an item that nearly "
+            "duplicates another or a factor with too few indicators", UserWarning, stacklevel=4,
         )
     meta = {"n": fit["n"], "confidence": confidence, "model": model, "kind": kind,
+            "semopy_model": spec.text if spec is not None else model,
+            "std_lv": list(spec.std_lv) if spec is not None else [],
             "method": "normal-theory maximum likelihood (semopy, MLW); standard errors from the expected "
                       "information; Wald z tests and normal-approximation intervals",
             "citation": _CITATION_SEM}
@@ -965,8 +1443,13 @@ def cfa(data: pd.DataFrame, model: str) -> SEMResult:
         counts them.
     model : str
         lavaan syntax: ``f =~ a + b + c`` (the first loading is fixed to 1,
-        as in lavaan), ``y ~ x`` regressions, ``a ~~ b`` covariances.
-        Exogenous factors covary freely.
+        as in lavaan, even when labelled), ``y ~ x`` regressions, ``a ~~ b``
+        covariances.  Exogenous factors covary freely.  Modifiers: ``0.5*a``
+        fixes, ``NA*a`` frees (a factor left with no fixed loading gets its
+        variance fixed to 1, as lavaan's ``std.lv``), ``lab*a`` labels
+        (shared labels constrain equal), ``start(v)*a`` is ignored.
+        ``name := expr`` defines a parameter from labels (``ab := a*b``),
+        reported with a delta-method standard error (op ``:=``).
 
     Returns
     -------
@@ -982,9 +1465,17 @@ def cfa(data: pd.DataFrame, model: str) -> SEMResult:
     MeasurementError
         A column the model names is missing or not numeric, an item is
         constant, too few complete cases, a factor has fewer than 2
-        indicators.
+        indicators; lavaan syntax that cannot be fitted; a model that is not
+        identified (df < 0, or a factor with 2 indicators and no correlated
+        partner factor); perfectly collinear items (named); variables whose
+        SDs differ by more than :data:`MAX_SD_RATIO` (standardise them); an
+        inadmissible solution (a non-positive-definite implied covariance,
+        a negative variance, standard errors over :data:`MAX_SE_RATIO`
+        times the parameter's scale).  A variance at the zero boundary
+        (a Heywood case) is a warning.
     ConvergenceError
-        The optimiser failed: no numbers are reported.
+        The optimiser failed, or stopped short (χ² > 0 at df = 0): no
+        numbers are reported.
 
     Notes
     -----

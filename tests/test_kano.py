@@ -586,3 +586,21 @@ def test_better_worse_labels_do_not_overlap():
         for b in boxes[i + 1:]:
             assert not a.overlaps(b)
     plt.close(fig)
+
+
+# --------------------------------------------------------------------------
+# Issue 18: two Series are paired by respondent (index label), not by position
+# --------------------------------------------------------------------------
+def test_classify_aligns_two_series_by_their_index():
+    functional = pd.Series([1, 1, 3], index=["r1", "r2", "r3"])
+    dysfunctional = pd.Series([3, 5, 5], index=["r3", "r1", "r2"])  # same respondents, another order
+    # r1: (like, dislike) = O; r2: (like, dislike) = O; r3: (neutral, neutral) = I
+    assert classify(functional, dysfunctional).tolist() == ["O", "O", "I"]
+    # arrays (and a Series with an array) are paired by position
+    assert classify(functional.to_numpy(), dysfunctional.to_numpy()).tolist() == ["A", "O", "M"]
+    assert classify(functional, dysfunctional.to_numpy()).tolist() == ["A", "O", "M"]
+    with pytest.raises(KanoInputError, match=r"different indexes.*1 label\(s\) only in functional \(r3\); "
+                                             r"1 label\(s\) only in dysfunctional \(r9\)"):
+        classify(functional, pd.Series([5, 5, 5], index=["r1", "r2", "r9"]))
+    with pytest.raises(KanoInputError, match="repeat labels"):
+        classify(functional, pd.Series([5, 5, 5], index=["r1", "r1", "r2"]))

@@ -444,3 +444,138 @@ def test_sem_accepts_a_path_model_of_observed_variables(hs_data):
     assert res.validity.empty and res.factor_correlations.empty and res.fit["chi2"] == pytest.approx(0, abs=1e-3)
     with pytest.raises(ms.MeasurementError, match="defines no factor"):
         ms.cfa(hs_data, "x4 ~ x1 + x2")
+
+
+# --------------------------------------------------------------------------
+# Issue 18: identification before the fit, admissibility after, lavaan syntax faithfully or refused
+# --------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def survey():
+    return load("survey")
+
+
+def test_a_lone_two_indicator_factor_is_refused_before_fitting(survey):
+    # was χ²(−1), CFI .997 and an SE of 3·10⁶ with no error
+    with pytest.raises(ms.MeasurementError, match=r"factor 'f' is not identified: a factor alone needs at least 3 "
+                                                  r"indicators, or 2 with a correlated partner factor"):
+        ms.cfa(survey, "f =~ ben1 + ben2")
+    # two indicators with a correlated partner factor are identified
+    ok = ms.cfa(survey, "f =~ ben1 + ben2\ng =~ int1 + int2 + int3")
+    assert ok.fit["df"] == 4
+    # ... but not when the partner is made orthogonal
+    with pytest.raises(ms.MeasurementError, match="factor 'f' is not identified"):
+        ms.cfa(survey, "f =~ ben1 + ben2\ng =~ int1 + int2 + int3\nf ~~ 0*g")
+    # both loadings fixed: identified alone (ψ, θ1, θ2 from 3 moments)
+    assert ms.cfa(survey, "f =~ 1*ben1 + 1*ben2").fit["df"] == 0
+
+
+def test_negative_degrees_of_freedom_are_refused_before_fitting(hs_data):
+    with pytest.raises(ms.MeasurementError, match=r"not identified: it has 9 free parameters but the 3 observed "
+                                                  r"variables give only 6 .*df = -3 < 0"):
+        ms.sem(hs_data, "f =~ x1 + x2 + x3\nx1 ~~ x2\nx1 ~~ x3\nx2 ~~ x3")
+
+
+def test_an_item_rescaled_by_1e9_is_refused_with_a_remedy(survey):
+    # was χ²(0) = 56.6 and CFI .928: impossible at df 0
+    data = survey.assign(ben1=survey["ben1"] * 1e9)
+    with pytest.raises(ms.MeasurementError, match=r"very different scales: 'ben1' has SD .*standardise the variables"):
+        ms.cfa(data, "f =~ ben1 + ben2 + ben3")
+
+
+def test_impossible_solutions_are_refused_after_the_fit(survey, monkeypatch):
+    # with the scale check switched off, the two failures it prevents are caught after the fit
+    monkeypatch.setattr(ms, "MAX_SD_RATIO", 1e12)
+    data = survey.assign(ben1=survey["ben1"] * 1e9)
+    with pytest.raises(ms.ConvergenceError, match=r"saturated \(df = 0\).*yet χ² = .*standardise"):
+        ms.cfa(data, "f =~ ben1 + ben2 + ben3")
+    with pytest.raises(ms.MeasurementError, match=r"absurdly large standard error\(s\): f =~ ben2"):
+        ms.cfa(data, "f =~ ben1 + ben2 + ben3\ng =~ int1 + int2 + int3")
+
+
+def test_perfectly_collinear_items_are_named(survey):
+    data = survey.assign(ben3=2 * survey["ben1"] + survey["ben2"])
+    with pytest.raises(ms.MeasurementError, match=r"the items 'ben1', 'ben2', 'ben3' are perfectly collinear") as err:
+        ms.cfa(data, "f =~ ben1 + ben2 + ben3 + int1")
+    assert "int1" not in str(err.value) and "drop one of them" in str(err.value)
+    with pytest.raises(ms.MeasurementError, match=r"'int1', 'int2' are perfectly collinear"):
+        ms.sem(survey.assign(int2=survey["int1"] * 3 + 1), "f =~ ben1 + ben2 + ben3\ng =~ int1 + int2 + int3")
+
+
+def test_na_frees_the_first_loading_and_fixes_the_variance_as_lavaans_std_lv(hs_data, hs):
+    res = ms.cfa(hs_data, "visual =~ NA*x1 + x2 + x3\ntextual =~ NA*x4 + x5 + x6\nspeed =~ NA*x7 + x8 + x9")
+    # lavaan cfa(HS.model, std.lv = TRUE): the same fit, loadings in the factors' SD units
+    assert res.fit["chi2"] == pytest.approx(85.306, abs=5e-4) and res.fit["df"] == 24
+    lam = res.loadings.set_index("item")
+    np.testing.assert_allclose(lam.loc[[f"x{i}" for i in range(1, 10)], "estimate"],
+                               [0.900, 0.498, 0.656, 0.990, 1.102, 0.917, 0.619, 0.731, 0.670], atol=1.5e-3)
+    np.testing.assert_allclose(lam.loc[[f"x{i}" for i in range(1, 10)], "se"],
+                               [0.081, 0.077, 0.074, 0.057, 0.063, 0.054, 0.070, 0.066, 0.065], atol=1.5e-3)
+    variances = res.table.loc[[f"{f} ~~ {f}" for f in FACTORS]]
+    assert (variances["estimate"] == 1).all() and variances["se"].isna().all()
+    assert res.meta["std_lv"] == FACTORS
+    # NA is not a label shared across factors: the first loadings are not forced equal
+    assert lam.loc["x1", "estimate"] != pytest.approx(lam.loc["x4", "estimate"], abs=0.05)
+    # the factor correlations are those of the marker parameterisation
+    np.testing.assert_allclose(res.factor_correlations, hs.factor_correlations, atol=1e-3)
+
+
+def test_a_labelled_first_loading_stays_fixed_to_1_as_in_lavaan(hs_data, hs):
+    res = ms.cfa(hs_data, "visual =~ a*x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9")
+    assert res.table.loc["visual =~ x1", "estimate"] == 1 and math.isnan(res.table.loc["visual =~ x1", "se"])
+    assert res.fit["chi2"] == pytest.approx(hs.fit["chi2"], rel=1e-6)
+    # shared labels still constrain loadings equal, and a starting value is only a start
+    eq = ms.cfa(hs_data, "visual =~ x1 + b*x2 + b*x3 + start(0.5)*x2")
+    assert eq.table.loc["visual =~ x2", "estimate"] == pytest.approx(eq.table.loc["visual =~ x3", "estimate"])
+
+
+def test_a_factor_with_no_scale_is_refused(hs_data):
+    with pytest.raises(ms.MeasurementError, match=r"factor 'visual' is not scaled.*'visual ~~ 1\*visual'"):
+        ms.cfa(hs_data, "visual =~ NA*x1 + x2 + x3\nvisual ~~ v*visual")
+
+
+def test_defined_parameters_get_delta_method_standard_errors(hs_data):
+    res = ms.sem(hs_data, HS + "\ntextual ~ a*visual\nspeed ~ b*textual + visual\nab := a*b\ntwice_a := 2*a")
+    t = res.table
+    a, b = t.loc["textual ~ visual", "estimate"], t.loc["speed ~ textual", "estimate"]
+    assert t.loc["ab := a*b", "estimate"] == pytest.approx(a * b, rel=1e-12)
+    assert t.loc["ab := a*b", ["lhs", "op", "rhs"]].tolist() == ["ab", ":=", "a*b"]
+    assert t.loc["twice_a := 2*a", "se"] == pytest.approx(2 * t.loc["textual ~ visual", "se"], rel=1e-6)
+    # the delta method: var(ab) = b² var(a) + a² var(b) + 2ab cov(a, b), from the estimates' covariance
+    m = res.model
+    sigma, (lc, c) = m.calc_sigma()
+    _, cov = ms._standard_errors(m, sigma, lc, c)
+    names = [k for k, p in m.parameters.items() if p.active]
+    i, j = names.index("a"), names.index("b")
+    want = math.sqrt(b**2 * cov[i, i] + a**2 * cov[j, j] + 2 * a * b * cov[i, j])
+    assert t.loc["ab := a*b", "se"] == pytest.approx(want, rel=1e-5)
+    assert t.loc["ab := a*b", "p_value"] == pytest.approx(2 * sps.norm.sf(a * b / want), rel=1e-4)
+    assert res.fit["chi2"] == pytest.approx(85.306, abs=1e-3)  # defined parameters do not change the fit
+    with pytest.raises(ms.MeasurementError, match=r"'c' is not a label of the model"):
+        ms.sem(hs_data, HS + "\ntextual ~ a*visual\nac := a*c")
+    with pytest.raises(ms.MeasurementError, match="a defined parameter must be arithmetic"):
+        ms.sem(hs_data, HS + "\ntextual ~ a*visual\nx := __import__('os')")
+
+
+@pytest.mark.parametrize("line, match", [
+    ("f <~ x4 + x5", r"formative .*'<~'"),
+    ("x1 ~ 1", r"intercepts and means"),
+    ("x1 | t1", r"thresholds"),
+    ("a == b", r"equality constraints \('=='\).*same label"),
+    ("a > 0", r"inequality constraints"),
+    ("f =~ c(a, b)*x1 + x2 + x3", r"modifier 'c\(a, b\)' of 'x1' is not supported"),
+    ("DEFINE(latent) f", r"cannot read the model line .*supported operators: =~, ~, ~~, :="),
+])
+def test_unsupported_lavaan_syntax_is_refused_clearly(hs_data, line, match):
+    with pytest.raises(ms.MeasurementError, match=match):
+        ms.sem(hs_data, HS + "\n" + line)
+
+
+def test_a_reverse_keyed_item_warns_naming_it_and_the_remedy(survey):
+    items = survey[["ben1", "ben2", "ben3"]].assign(ben2=8 - survey["ben2"])
+    with pytest.warns(UserWarning, match=r"α = -0\.\d\d; item\(s\) 'ben2' \(corrected item-total r = -0\.\d\d\) "
+                                         r"correlate negatively .*LIKERT_MAX \+ LIKERT_MIN - x \(= 8 - x") as record:
+        rel = ms.reliability(items)
+    assert rel.alpha < 0 and "'ben1'" not in str(record[0].message) and "'ben3'" not in str(record[0].message)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert ms.reliability(survey[["ben1", "ben2", "ben3"]]).alpha > 0.7
