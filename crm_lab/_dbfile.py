@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["DATABASE_SUFFIXES", "database_kind", "has_database_suffix", "not_a_database"]
+__all__ = ["DATABASE_SUFFIXES", "PARQUET_SUFFIX", "database_kind", "has_database_suffix", "is_parquet", "not_a_database"]
 
 #: The suffixes of a database file that ``data_dir`` may name (compared case-insensitively).
 DATABASE_SUFFIXES = (".duckdb", ".sqlite", ".db")
 
+#: The suffix of a table in Parquet format (``<table>.parquet`` in a folder, beside or instead of CSV files).
+PARQUET_SUFFIX = ".parquet"
+
+_PARQUET_MAGIC = b"PAR1"  # the first (and last) 4 bytes of every Parquet file
 _SQLITE_MAGIC = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite 3 database
 _DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database (after an 8-byte checksum)
 
@@ -38,6 +42,15 @@ def database_kind(path: str | os.PathLike) -> str | None:
     if head[8:12] == _DUCKDB_MAGIC:
         return "duckdb"
     return None
+
+
+def is_parquet(path: str | os.PathLike) -> bool:
+    """Whether the file *path* starts as a Parquet file does (its content decides, not its suffix)."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(4) == _PARQUET_MAGIC
+    except OSError:
+        return False
 
 
 def not_a_database(path: str | os.PathLike) -> str:

@@ -4,8 +4,8 @@ The shipped sample in ``datasets/`` is one realisation of
 :func:`crm_lab.simulate.simulate_market` with the seed :data:`SAMPLE_SEED`.
 :func:`load` returns one table, validated against its declaration in
 :data:`crm_lab.schema.TABLES` — from the sample, or from a folder of your own
-CSV files in the same layout, or from a database file of your own (DuckDB or
-SQLite) holding tables of the same names.  A file that breaks the schema
+CSV files in the same layout (or Parquet files, ``<table>.parquet``), or from a
+database file of your own (DuckDB or SQLite) holding tables of the same names.  A file that breaks the schema
 raises :class:`DataValidationError` naming the file, the table, the column,
 the offending lines or rows and what was expected; nothing is ever written
 into a user's folder or database file.  :func:`connect` opens the validated
@@ -29,7 +29,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._dbfile import DATABASE_SUFFIXES, database_kind, has_database_suffix, not_a_database
+from ._csv import write_csv
+from ._dbfile import DATABASE_SUFFIXES, PARQUET_SUFFIX, database_kind, has_database_suffix, is_parquet, not_a_database
 from .schema import SCALE_LABELS, SCALES, TABLES, Column, Table
 from .simulate import Market, Truth, simulate_market
 
@@ -152,6 +153,11 @@ def _source(data_dir) -> Path | _Database:
             f"data_dir {str(path.resolve())!r} is not an existing folder (of CSV files) or database file ({suffixes})"
         )
     if not has_database_suffix(path):
+        if path.suffix.lower() == PARQUET_SUFFIX or is_parquet(path):
+            raise FileNotFoundError(
+                f"data_dir {str(path.resolve())!r} is a Parquet file; pass the folder that holds it "
+                f"(each table is read from <table>{PARQUET_SUFFIX} or <table>.csv in that folder)"
+            )
         raise FileNotFoundError(
             f"data_dir {str(path.resolve())!r} is a file, not a folder of CSV files or a database file ({suffixes}); "
             "to load one CSV file, pass the folder that holds it"
@@ -187,7 +193,9 @@ def load(name: str, data_dir: str | Path | None = None) -> pd.DataFrame:
     data_dir : str or Path, optional
         ``None`` or ``""``: the shipped sample.  A folder: read
         ``<data_dir>/<name>.csv`` (UTF-8, comma-separated, a header row, the
-        columns of the data dictionary ``datasets/README.md``).  A database
+        columns of the data dictionary ``datasets/README.md``), or
+        ``<data_dir>/<name>.parquet`` (a Parquet file with those columns, as
+        ``write_tables(..., format="parquet")`` writes it).  A database
         file (``.duckdb``, ``.sqlite`` or ``.db``; DuckDB or SQLite, told
         apart by the file's header, not its suffix): read its table *name*
         (or a view; names match case-insensitively), opened read-only.
@@ -212,7 +220,11 @@ def load(name: str, data_dir: str | Path | None = None) -> pd.DataFrame:
         problems are named with the table and **row numbers** (row 1 is the
         first row the database returns for ``SELECT *``: the order the rows
         were inserted), and a file with a database suffix that is not a
-        DuckDB or SQLite database raises it too.
+        DuckDB or SQLite database raises it too.  A Parquet file is checked
+        like a database table (row numbers from 1), and one that is not a
+        readable Parquet file, holds no rows, or has columns of nested
+        values, raises it as well; so does a folder holding a table both as
+        CSV and as Parquet file.
     MissingTableError
         When the CSV file, or the database's table, is missing; the message
         lists the CSV files of the folder, or the tables of the database.
@@ -243,15 +255,86 @@ def load(name: str, data_dir: str | Path | None = None) -> pd.DataFrame:
     if isinstance(source, _Database):
         raw, actual = _read_database_table(source, table)
         return _validate(raw, table, source.path, unit="row", db_table=actual)
-    path = source / table.filename
+    path = _table_file(source, table)
+    if path.suffix == PARQUET_SUFFIX:
+        return _validate(_read_parquet_table(path, table), table, path, unit="row")
     if not path.is_file():
         present = sorted(p.name for p in path.parent.glob("*.csv"))
+        parquet = sorted(p.name for p in path.parent.glob(f"*{PARQUET_SUFFIX}"))
         raise MissingTableError(
-            f"{path}: no such file (table {name!r} is read from {table.filename}); "
+            f"{path}: no such file (table {name!r} is read from {table.filename} or {table.name}{PARQUET_SUFFIX}); "
             f"CSV files in that folder: {', '.join(present) if present else 'none'}"
+            + (f"; Parquet files: {', '.join(parquet)}" if parquet else "")
         )
     raw = _read_text_table(path, table)
     return _validate(raw, table, path)
+
+
+def _table_file(folder: Path, table: Table) -> Path:
+    """The file a folder holds *table* in: ``<name>.parquet`` if there is one, else ``<name>.csv`` (existing or not)."""
+    csv_path = folder / table.filename
+    parquet_path = folder / f"{table.name}{PARQUET_SUFFIX}"
+    if not parquet_path.is_file():
+        return csv_path
+    if csv_path.is_file():
+        raise DataValidationError(
+            f"{folder}: table {table.name!r} is there twice, as {csv_path.name} and as {parquet_path.name}; "
+            "keep one of them (or put them in separate folders)"
+        )
+    return parquet_path
+
+
+def _read_parquet_table(path: Path, table: Table) -> pd.DataFrame:
+    """A Parquet file's table as text cells indexed by row number (1, 2, ...), as a database table is read.
+
+    Every value becomes the text a CSV file would hold (missing -> ``""``,
+    numbers in their shortest exact form, dates as ``YYYY-MM-DD``), so that
+    the same checks apply.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    if not is_parquet(path):
+        raise DataValidationError(f"{path}: not a Parquet file (its first bytes are not Parquet's file header 'PAR1')")
+    try:
+        data = pq.read_table(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise DataValidationError(f"{path}: pyarrow {pa.__version__} cannot read this Parquet file: {exc}") from None
+    columns = data.column_names
+    dupes = sorted({c for c in columns if columns.count(c) > 1})
+    if dupes:
+        raise DataValidationError(f"{path}: the file has these columns more than once: {', '.join(dupes)}")
+    if data.num_rows == 0:
+        raise DataValidationError(
+            f"{path}: the file has no rows; expected the columns {', '.join(table.column_names)} and data rows"
+        )
+    cells = {}
+    for i, name in enumerate(columns):
+        values = data.column(i)
+        kind = values.type
+        if pa.types.is_dictionary(kind):
+            values, kind = values.cast(kind.value_type), kind.value_type
+        plain = (
+            pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind)
+            or pa.types.is_boolean(kind) or pa.types.is_string(kind) or pa.types.is_large_string(kind)
+            or pa.types.is_binary(kind) or pa.types.is_large_binary(kind)
+            or pa.types.is_date(kind) or pa.types.is_timestamp(kind) or pa.types.is_null(kind)
+        )
+        if not plain:
+            raise DataValidationError(
+                f"{path}: column {name!r} holds values of type {kind}; expected one number, text or date per cell"
+            )
+        try:
+            text = pc.fill_null(pc.cast(values, pa.large_string()), "")
+        except pa.ArrowException as exc:
+            raise DataValidationError(f"{path}: column {name!r} cannot be read as text (not UTF-8?): {exc}") from None
+        if pa.types.is_timestamp(kind):  # a date held as a timestamp at midnight counts as its date
+            text = pc.replace_substring_regex(text, _MIDNIGHT.pattern, "\\1")
+        cells[name] = pd.Series(text, dtype="str")
+    raw = pd.DataFrame(cells, copy=False)
+    raw.index = pd.RangeIndex(1, len(raw) + 1)
+    return raw
 
 
 def _read_text_table(path: Path, table: Table) -> pd.DataFrame:
@@ -521,14 +604,16 @@ def load_all(data_dir: str | Path | None = None, *, tables=None) -> dict[str, pd
         if child in loaded and parent in loaded:
             values = loaded[child][col].to_numpy()
             orphan = ~loaded[child][col].isin(loaded[parent][key]).to_numpy()
-            # database rows count from 1; file lines from 2 (after the header), unless the file had blank lines
-            lines = np.arange(orphan.size) + (1 if in_db else 2)
+            # database and Parquet rows count from 1; CSV lines from 2 (after the header), unless the file had blank lines
+            file = None if in_db else _table_file(source, TABLES[child])
+            by_row = in_db or file.suffix == PARQUET_SUFFIX
+            lines = np.arange(orphan.size) + (1 if by_row else 2)
             if orphan.any():
                 problems.append(
                     f"{child}.{col} refers to {parent}.{key} values that do not exist: "
                     f"{', '.join(map(str, dict.fromkeys(values[orphan][:_SHOW])))}; "
-                    + _describe(orphan, None, lines, "row" if in_db else "line")
-                    + (f" of table {child!r}" if in_db else f" of {child}.csv")
+                    + _describe(orphan, None, lines, "row" if by_row else "line")
+                    + (f" of table {child!r}" if in_db else f" of {file.name}")
                 )
     if problems:
         raise DataValidationError(f"tables in {source} do not fit together:\n" + "\n".join(f"  - {p}" for p in problems))
@@ -652,24 +737,84 @@ def _csv_frame(df: pd.DataFrame, table: Table) -> pd.DataFrame:
     return out
 
 
-def write_tables(market: Market, folder: str | Path) -> list[Path]:
-    """Write a market's tables, truth and checksum manifest as CSV into *folder*.
+def write_tables(market: Market, folder: str | Path, *, format: str = "csv") -> list[Path]:
+    """Write a market's tables, truth and checksum manifest into *folder*.
 
-    Files are written byte-stably (UTF-8, ``\\n`` line ends, money with two
-    decimals), so the same seed gives byte-identical files.
+    Parameters
+    ----------
+    market : Market
+        A simulated market (:func:`crm_lab.simulate.simulate_market`).
+    folder : str or Path
+        Created if needed.
+    format : {"csv", "parquet"}
+        ``"csv"`` (default): one ``<table>.csv`` per table, written
+        byte-stably (UTF-8, ``\\n`` line ends, money with two decimals), so
+        the same seed gives byte-identical files.  ``"parquet"``: one
+        ``<table>.parquet`` per table (zstd-compressed, dates as ``DATE``),
+        smaller and much faster to write and read for large research
+        markets; :func:`load`, :func:`load_all` and :func:`connect` read
+        them as they read CSV files, with the same checks.  The same seed
+        gives the same Parquet bytes with the same pyarrow version.
+
+    The planted truth is written as ``truth.json``, ``truth_latent.csv`` and
+    ``truth_kano.csv`` in both cases, and ``MANIFEST.sha256`` lists every
+    file's SHA-256.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+
+    Raises
+    ------
+    ValueError
+        For an unknown *format*.
+    FileExistsError
+        When *folder* already holds a table in the other format (``load``
+        would not know which file to read).
     """
+    if format not in ("csv", "parquet"):
+        raise ValueError(f"write_tables: format must be 'csv' or 'parquet' (got {format!r})")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    for table in TABLES.values():
+        other = folder / (f"{table.name}{PARQUET_SUFFIX}" if format == "csv" else table.filename)
+        if other.exists():
+            raise FileExistsError(
+                f"{other}: the folder already holds table {table.name!r} in the other format; "
+                f"write the {format} tables into another folder, or remove the old files first"
+            )
     written = []
     for name, table in TABLES.items():
-        path = folder / table.filename
-        _csv_frame(market.tables[name], table).to_csv(
-            path, index=False, lineterminator="\n", float_format="%.2f", encoding="utf-8"
-        )
+        frame = market.tables[name][list(table.column_names)]
+        dates = [c.name for c in table.columns if c.dtype == "date"]
+        if format == "parquet":
+            path = folder / f"{name}{PARQUET_SUFFIX}"
+            _write_parquet(frame, dates, path)
+        else:
+            path = folder / table.filename
+            write_csv(frame, path, decimals=2, dates=dates)
         written.append(path)
     written += market.truth.to_files(folder)
     written.append(_write_manifest(folder, [p.name for p in written]))
     return written
+
+
+def _write_parquet(frame: pd.DataFrame, dates: list[str], path: Path) -> None:
+    """One table as a Parquet file: text as UTF-8 strings, dates as ``DATE``, no pandas metadata."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    columns = {}
+    for name in frame.columns:
+        values = frame[name]
+        if name in dates and pd.api.types.is_datetime64_dtype(values.dtype):
+            columns[name] = pa.array(values.to_numpy().astype("datetime64[D]"), pa.date32(), from_pandas=True)
+        elif values.dtype == object or isinstance(values.dtype, pd.StringDtype):
+            columns[name] = pa.array(values.array if values.dtype != object else values.to_numpy(), pa.large_string(), from_pandas=True)
+        else:
+            columns[name] = pa.array(values.array if not isinstance(values.dtype, np.dtype) else values.to_numpy(), from_pandas=True)
+    pq.write_table(pa.table(columns), path, compression="zstd")
 
 
 def write_database(data: Market | Mapping[str, pd.DataFrame], path: str | Path) -> Path:
@@ -762,7 +907,9 @@ def verify(data_dir: str | Path | None = None, *, regenerate: bool = False) -> l
     Checks every file against ``MANIFEST.sha256`` and loads every table
     (validation and cross-table references).  With ``regenerate=True`` the
     sample is also simulated afresh from its seed (read from ``truth.json``)
-    into a temporary folder, and each file must be byte-identical.
+    into a temporary folder, and each file must be byte-identical (a Parquet
+    folder is regenerated as Parquet, and its tables must hold the same
+    values: its bytes also depend on the pyarrow version).
     """
     folder = _source(data_dir)
     if isinstance(folder, _Database):
@@ -793,15 +940,31 @@ def verify(data_dir: str | Path | None = None, *, regenerate: bool = False) -> l
         if truth is None or truth.seed is None:
             problems.append(f"{folder}: no truth.json with a seed, so the data cannot be regenerated")
         else:
+            fmt = "parquet" if any((folder / f"{t}{PARQUET_SUFFIX}").is_file() for t in TABLES) else "csv"
             with tempfile.TemporaryDirectory() as tmp:
                 market = simulate_market(**_sizes_for(truth), params=truth.params, rng=truth.seed)
-                for path in write_tables(market, tmp):
+                for path in write_tables(market, tmp, format=fmt):
                     if path.name == MANIFEST:
                         continue
                     mine = folder / path.name
-                    if not mine.is_file() or mine.read_bytes() != path.read_bytes():
+                    if not mine.is_file() or not _same_content(mine, path):
                         problems.append(f"{mine}: differs from a fresh simulation with seed {truth.seed}")
     return problems
+
+
+def _same_content(mine: Path, fresh: Path) -> bool:
+    """Byte-identical; for Parquet files, the same table (the bytes also name the pyarrow version that wrote them)."""
+    if mine.read_bytes() == fresh.read_bytes():
+        return True
+    if fresh.suffix != PARQUET_SUFFIX:
+        return False
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.read_table(mine).equals(pq.read_table(fresh))
+    except (pa.ArrowException, OSError):
+        return False
 
 
 def _sizes_for(truth: Truth) -> dict:

@@ -17,8 +17,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy.special import expit
 
+from ._csv import write_csv
 from .schema import (
     KANO_ATTRIBUTES,
     KANO_CATEGORIES,
@@ -334,8 +337,9 @@ class Truth:
         }
         out = [folder / "truth.json", folder / "truth_latent.csv", folder / "truth_kano.csv"]
         out[0].write_text(json.dumps(meta, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
-        self.latent.to_csv(out[1], index=False, lineterminator="\n", float_format="%.4f")
-        self.kano.to_csv(out[2], index=False, lineterminator="\n", float_format="%.4f")
+        # byte for byte what pandas' to_csv(float_format="%.4f") writes, built by Arrow
+        write_csv(self.latent, out[1], decimals=4)
+        write_csv(self.kano, out[2], decimals=4)
         return out
 
     @classmethod
@@ -501,7 +505,7 @@ def simulate_market(
     sectors = _sectors(params)
     editions = _editions(n_editions, params)
     firms = _firms(n_exhibitors, n_editions, survey_edition, params, streams["firms"])
-    firms["monopoly"] = np.isin(np.asarray(SECTORS)[firms["sector_idx"]], params.monopoly_sectors).astype(float)
+    firms["monopoly"] = np.isin(SECTORS, params.monopoly_sectors)[firms["sector_idx"]].astype(float)
     latent, paths = _latent(firms, n_editions, survey_edition, params, streams["latent"])
     visitors, visits, turnout = _visitors(n_visitors, n_editions, params, streams["visitors"])
     panel, active_by_edition = _panel(firms, latent, editions, turnout, params, streams["panel"])
@@ -512,26 +516,28 @@ def simulate_market(
         firms, active_by_edition, visits, n_editions, kano_respondents, params, streams["kano"]
     )
 
+    # Identifiers and codes become text columns through Arrow: no Python string per row.
     n = n_exhibitors
-    width = max(6, len(str(n)))
-    ex_ids = pd.Series(np.char.add("E", np.char.zfill(np.arange(1, n + 1).astype(str), width)))
+    ex_ids = _ids("E", n, max(6, len(str(n))))
+    vis_ids = _ids("V", n_visitors, max(6, len(str(n_visitors))))
     exhibitors = pd.DataFrame(
         {
-            "exhibitor_id": ex_ids,
+            "exhibitor_id": _text(ex_ids),
             "company_name": _company_names(firms, streams["names"]),
-            "sector": np.asarray(SECTORS)[firms["sector_idx"]],
-            "region": np.asarray(REGIONS)[firms["region_idx"]],
-            "size_class": np.asarray(SIZE_CLASSES)[firms["size_idx"]],
+            "sector": _text(SECTORS, firms["sector_idx"]),
+            "region": _text(REGIONS, firms["region_idx"]),
+            "size_class": _text(SIZE_CLASSES, firms["size_idx"]),
             "employees": firms["employees"],
             "first_edition": firms["first_edition"],
-        }
+        },
+        copy=False,
     )
     participation = pd.DataFrame(
         {
-            "exhibitor_id": ex_ids.to_numpy()[panel["firm"]],
+            "exhibitor_id": _text(ex_ids, panel["firm"]),
             "edition": panel["edition"],
             "participated": panel["participated"].astype(np.int64),
-            "stage": np.asarray(STAGE_CODES)[panel["stage"]],
+            "stage": _text(STAGE_CODES, panel["stage"]),
             "booth_sqm": panel["booth_sqm"],
             "booth_spend": panel["booth_spend"],
             "services_spend": panel["services_spend"],
@@ -539,17 +545,17 @@ def simulate_market(
             "contacts": panel["contacts"],
             "special_requests": panel["special_requests"],
             "requests_met": panel["requests_met"],
-        }
+        },
+        copy=False,
     )
-    transactions.insert(1, "exhibitor_id", ex_ids.to_numpy()[transactions.pop("firm").to_numpy()])
-    survey.insert(0, "exhibitor_id", ex_ids.to_numpy()[survey.pop("firm").to_numpy()])
-    vis_width = max(6, len(str(n_visitors)))
-    vis_ids = np.char.add("V", np.char.zfill(np.arange(1, n_visitors + 1).astype(str), vis_width))
-    visitors.insert(0, "visitor_id", vis_ids)
-    visits.insert(0, "visitor_id", vis_ids[visits.pop("visitor").to_numpy()])
+    transactions.insert(1, "exhibitor_id", _text(ex_ids, transactions.pop("firm").to_numpy()))
+    survey.insert(0, "exhibitor_id", _text(ex_ids, survey.pop("firm").to_numpy()))
+    visitors.insert(0, "visitor_id", _text(vis_ids))
+    visits.insert(0, "visitor_id", _text(vis_ids, visits.pop("visitor").to_numpy()))
     resp = kano.pop("respondent").to_numpy()
     is_ex = kano.pop("is_exhibitor").to_numpy()
-    kano.insert(0, "respondent_id", np.where(is_ex, ex_ids.to_numpy()[np.where(is_ex, resp, 0)], vis_ids[np.where(is_ex, 0, resp)]))
+    respondent = pc.if_else(pa.array(is_ex), ex_ids.take(np.where(is_ex, resp, 0)), vis_ids.take(np.where(is_ex, 0, resp)))
+    kano.insert(0, "respondent_id", _text(respondent))
 
     tables = {
         "sectors": sectors,
@@ -564,11 +570,11 @@ def simulate_market(
     }
     tables = {name: df[list(TABLES[name].column_names)].reset_index(drop=True) for name, df in tables.items()}
 
-    latent_table = pd.DataFrame({"exhibitor_id": ex_ids})
+    latent_columns = {"exhibitor_id": _text(ex_ids)}
     for trait in ("reputation", "contact_rate", "met_share", "tenure"):
-        latent_table[trait] = firms[trait]
-    for name, values in latent.items():
-        latent_table[name] = values
+        latent_columns[trait] = firms[trait]
+    latent_columns.update(latent)
+    latent_table = pd.DataFrame(latent_columns, copy=False)
     transition = pd.DataFrame(np.asarray(params.transition, dtype=float), index=list(STAGES), columns=list(STAGES))
     transition.index.name = "from"
     truth = Truth(
@@ -587,6 +593,47 @@ def simulate_market(
         transition=transition,
     )
     return Market(tables=tables, truth=truth)
+
+
+# the digits 0000 .. 9999 in ASCII, four bytes each, read as one 32-bit word per number
+_DIGITS4 = (np.arange(10_000)[:, None] // np.array([1000, 100, 10, 1]) % 10 + ord("0")).astype(np.uint8).view(np.uint32).ravel()
+
+
+def _ids(prefix: str, n: int, width: int) -> pa.Array:
+    """``prefix`` + 1..n zero-padded to *width* digits (``E000001``, ...), as an Arrow array.
+
+    Written straight into the bytes of an Arrow string array (every id has the
+    same length), four digits at a time: no Python string, no formatting per id.
+    """
+    if width < len(str(n)):
+        raise ValueError(f"_ids: {n} needs more than {width} digits")
+    head = prefix.encode("ascii")
+    words = -(-width // 4)
+    digits = np.empty((n, words), dtype=np.uint32)
+    rest = np.arange(1, n + 1, dtype=np.int64)
+    for k in range(words - 1, -1, -1):
+        rest, low = np.divmod(rest, 10_000)
+        digits[:, k] = _DIGITS4[low]
+    size = len(head) + width
+    chars = np.empty((n, size), dtype=np.uint8)
+    chars[:, : len(head)] = np.frombuffer(head, dtype=np.uint8)
+    chars[:, len(head) :] = digits.view(np.uint8)[:, 4 * words - width :]
+    big = (n + 1) * size >= 2**31
+    offsets = np.arange(0, (n + 1) * size, size, dtype=np.int64 if big else np.int32)
+    kind = pa.large_string() if big else pa.string()
+    return pa.Array.from_buffers(kind, n, [None, pa.py_buffer(offsets), pa.py_buffer(chars)])
+
+
+def _text(labels, codes=None) -> pd.Series:
+    """A text column: *labels* (an Arrow array or a sequence of str), or ``labels[codes]``.
+
+    Built by Arrow, without a Python string per row; the column has pandas'
+    default text dtype (``str``), as when it is made from a list of strings.
+    """
+    values = labels if isinstance(labels, pa.Array) else pa.array(list(labels), pa.string())
+    if codes is not None:
+        values = values.take(pa.array(np.asarray(codes)))
+    return pd.Series(values, dtype="str")
 
 
 def _check_sizes(n_exhibitors, n_visitors, n_editions, survey_edition, kano_respondents):
@@ -778,10 +825,20 @@ def _latent(firms, n_editions, survey_edition, params, rng) -> tuple[dict, pd.Da
     return scores, paths
 
 
-def _draw_rows(rng, cum: np.ndarray) -> np.ndarray:
-    """One categorical draw per row of a matrix of cumulative probabilities."""
-    u = rng.random(cum.shape[0])
-    return np.minimum((u[:, None] > cum).sum(axis=1), cum.shape[1] - 1)
+def _draw_rows(rng, cum: np.ndarray, which: np.ndarray | None = None) -> np.ndarray:
+    """One categorical draw per row of a matrix of cumulative probabilities.
+
+    With *which*, one draw per entry of *which* from row ``cum[which[i]]``
+    (the same draws as from the matrix ``cum[which]``, without building it).
+    """
+    if which is None:
+        u = rng.random(cum.shape[0])
+        return np.minimum((u[:, None] > cum).sum(axis=1), cum.shape[1] - 1)
+    u = rng.random(which.size)
+    count = np.zeros(which.size, dtype=np.int64)
+    for column in cum.T:
+        count += u > column[which]
+    return np.minimum(count, cum.shape[1] - 1)
 
 
 def _panel(firms, latent, editions, turnout, params, rng) -> tuple[dict, list[np.ndarray]]:
@@ -800,13 +857,31 @@ def _panel(firms, latent, editions, turnout, params, rng) -> tuple[dict, list[np
     stage_area = np.array([1.0, 1.15, 1.3, 0.85])
     lapsed = len(STAGES)
 
+    # The panel is written in its final order (firm, then edition) as it is drawn:
+    # firm f has one row per edition from its first on, starting at start[f].
+    length = n_editions - first + 1
+    start = np.zeros(n, dtype=np.int64)
+    np.cumsum(length[:-1], out=start[1:])
+    total = int(length.sum())
+    panel = {
+        "firm": np.repeat(np.arange(n), length),
+        "edition": np.arange(total, dtype=np.int64) + np.repeat(first - start, length),
+        "participated": np.zeros(total, dtype=bool),
+        "stage": np.zeros(total, dtype=np.int64),
+        "booth_sqm": np.zeros(total, dtype=np.int64),
+        "booth_spend": np.zeros(total, dtype=float),
+        "leads": np.zeros(total, dtype=np.int64),
+        "contacts": np.zeros(total, dtype=np.int64),
+        "special_requests": np.zeros(total, dtype=np.int64),
+        "requests_met": np.zeros(total, dtype=np.int64),
+    }
     active = np.zeros(n, dtype=bool)
     stage = np.full(n, lapsed)
-    parts, active_by_edition = [], []
+    active_by_edition = []
     for e in range(1, n_editions + 1):
         if e > 1:  # return decisions of those active at e-1, then stage moves
             came_back = active & (rng.random(n) < expit(intercepts[np.minimum(stage, 3)] + base_logit))
-            moved = _draw_rows(rng, cum_transition[np.minimum(stage, 3)])
+            moved = _draw_rows(rng, cum_transition, np.minimum(stage, 3))
             stage = np.where(came_back, moved, lapsed)
             active = came_back
         new = first == e
@@ -814,6 +889,7 @@ def _panel(firms, latent, editions, turnout, params, rng) -> tuple[dict, list[np
         stage = np.where(new, 0, stage)
         active_by_edition.append(np.flatnonzero(active))
         rows = np.flatnonzero(first <= e)
+        at = start[rows] + (e - first[rows])  # the rows' places in the panel
         a = active[rows]
         st = stage[rows]
         area = np.where(
@@ -823,23 +899,15 @@ def _panel(firms, latent, editions, turnout, params, rng) -> tuple[dict, list[np
         ).astype(np.int64)
         price = float(editions["price_per_sqm"].iloc[e - 1])
         requests = np.where(a, rng.poisson(0.8 + 0.7 * firms["large"][rows]), 0)
-        parts.append(
-            {
-                "firm": rows,
-                "edition": np.full(rows.size, e, dtype=np.int64),
-                "participated": a,
-                "stage": st,
-                "booth_sqm": area,
-                "booth_spend": np.round(area * price, 2),
-                "leads": rng.poisson(0.8 * area * turnout[e - 1]).astype(np.int64),
-                "contacts": rng.poisson(firms["contact_rate"][rows] * np.where(a, 1.0, 0.3)).astype(np.int64),
-                "special_requests": requests.astype(np.int64),
-                "requests_met": rng.binomial(requests, firms["met_share"][rows]).astype(np.int64),
-            }
-        )
-    panel = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
-    order = np.lexsort((panel["edition"], panel["firm"]))
-    return {key: value[order] for key, value in panel.items()}, active_by_edition
+        panel["participated"][at] = a
+        panel["stage"][at] = st
+        panel["booth_sqm"][at] = area
+        panel["booth_spend"][at] = np.round(area * price, 2)
+        panel["leads"][at] = rng.poisson(0.8 * area * turnout[e - 1])
+        panel["contacts"][at] = rng.poisson(firms["contact_rate"][rows] * np.where(a, 1.0, 0.3))
+        panel["special_requests"][at] = requests
+        panel["requests_met"][at] = rng.binomial(requests, firms["met_share"][rows])
+    return panel, active_by_edition
 
 
 _SERVICE_SHARES = np.array([0.25, 0.20, 0.15, 0.05, 0.10, 0.10, 0.15])
@@ -868,18 +936,24 @@ def _transactions(firms, panel, editions, params, rng) -> tuple[pd.DataFrame, np
     amount = np.r_[panel["booth_spend"][took_part], svc_amount]
     lead_days = np.r_[rng.integers(60, 301, took_part.size), rng.integers(0, 76, svc_row.size)]
     date = start[panel["edition"][rows] - 1] - lead_days.astype("timedelta64[D]")
-    order = np.lexsort((kind, date, panel["edition"][rows], panel["firm"][rows]))
+    # sorted by firm, edition, date and kind; the panel's rows are in (firm, edition)
+    # order, so one stable sort of a single key (row, day, kind) gives that order
+    day = date.astype(np.int64)
+    day -= day.min(initial=0)
+    n_kinds = len(SERVICES)
+    order = np.argsort((rows * (int(day.max(initial=0)) + 1) + day) * n_kinds + kind, kind="stable")
     rows, kind, amount, date = rows[order], kind[order], amount[order], date[order]
     width = max(7, len(str(rows.size)))
     transactions = pd.DataFrame(
         {
-            "transaction_id": np.char.add("T", np.char.zfill(np.arange(1, rows.size + 1).astype(str), width)),
+            "transaction_id": _text(_ids("T", rows.size, width)),
             "firm": panel["firm"][rows],
             "edition": panel["edition"][rows],
-            "date": pd.to_datetime(date).astype("datetime64[us]"),
-            "service": np.asarray(SERVICES)[kind],
+            "date": date.astype("datetime64[us]"),
+            "service": _text(SERVICES, kind),
             "amount": amount,
-        }
+        },
+        copy=False,
     )
     services_spend = np.round(np.bincount(svc_row, weights=svc_amount, minlength=panel["firm"].size), 2)
     return transactions, services_spend
@@ -893,23 +967,33 @@ def _visitors(n, n_editions, params, rng) -> tuple[pd.DataFrame, pd.DataFrame, n
     base = np.where(trade, params.visitor_return_base[0], params.visitor_return_base[1])
     carry = np.where(trade, params.visitor_return_carry[0], params.visitor_return_carry[1])
     attended = np.zeros(n, dtype=bool)
-    vis, eds = [], []
+    who_by_edition = []
     for e in range(1, n_editions + 1):
         attended = (first == e) | ((first < e) & (rng.random(n) < expit(base + carry * attended)))
-        who = np.flatnonzero(attended)
-        vis.append(who)
-        eds.append(np.full(who.size, e, dtype=np.int64))
-    vis, eds = np.concatenate(vis), np.concatenate(eds)
-    order = np.lexsort((eds, vis))
-    visits = pd.DataFrame({"visitor": vis[order], "edition": eds[order], "days": 1 + rng.binomial(3, 0.2, vis.size)})
-    turnout = np.bincount(eds, minlength=n_editions + 1)[1:].astype(float)
+        who_by_edition.append(np.flatnonzero(attended))
+    # visits in (visitor, edition) order, each written straight to its place
+    counts = np.zeros(n, dtype=np.int64)
+    for who in who_by_edition:
+        counts[who] += 1
+    place = np.zeros(n, dtype=np.int64)
+    np.cumsum(counts[:-1], out=place[1:])
+    total = int(counts.sum())
+    vis, eds = np.zeros(total, dtype=np.int64), np.zeros(total, dtype=np.int64)
+    for e, who in enumerate(who_by_edition, start=1):
+        at = place[who]
+        vis[at] = who
+        eds[at] = e
+        place[who] += 1
+    visits = pd.DataFrame({"visitor": vis, "edition": eds, "days": 1 + rng.binomial(3, 0.2, total)}, copy=False)
+    turnout = np.array([who.size for who in who_by_edition], dtype=float)
     visitors = pd.DataFrame(
         {
-            "visitor_type": np.where(trade, "trade", "public"),
-            "region": np.asarray(REGIONS)[region],
-            "sector": np.asarray(SECTORS)[sector],
+            "visitor_type": _text(("public", "trade"), trade.astype(np.int8)),
+            "region": _text(REGIONS, region),
+            "sector": _text(SECTORS, sector),
             "first_edition": first.astype(np.int64),
-        }
+        },
+        copy=False,
     )
     return visitors, visits, turnout / turnout.mean()
 
@@ -1055,13 +1139,14 @@ _SECTOR_WORDS = np.array(
 )
 
 
-def _company_names(firms, rng) -> np.ndarray:
+def _company_names(firms, rng) -> pd.Series:
     n = len(firms["first_edition"])
-    a = _NAME_SYLLABLES[rng.integers(0, _NAME_SYLLABLES.size, n)]
-    b = np.char.lower(_NAME_SYLLABLES[rng.integers(0, _NAME_SYLLABLES.size, n)])
-    west = _OVERSEAS_WORDS[rng.integers(0, _OVERSEAS_WORDS.size, n)]
-    sector = _SECTOR_WORDS[firms["sector_idx"]]
-    overseas = firms["region_idx"] == REGIONS.index("overseas")
-    head = np.where(overseas, west, np.char.add(a, b))
-    tail = np.where(overseas, np.where(firms["size_idx"] == 2, " Group", " Ltd."), " Co., Ltd.")
-    return np.char.add(np.char.add(np.char.add(head, " "), sector), tail)
+    a = pa.array(_NAME_SYLLABLES).take(rng.integers(0, _NAME_SYLLABLES.size, n))
+    b = pa.array(np.char.lower(_NAME_SYLLABLES)).take(rng.integers(0, _NAME_SYLLABLES.size, n))
+    west = pa.array(_OVERSEAS_WORDS).take(rng.integers(0, _OVERSEAS_WORDS.size, n))
+    sector = pa.array(_SECTOR_WORDS).take(firms["sector_idx"])
+    overseas = pa.array(firms["region_idx"] == REGIONS.index("overseas"))
+    head = pc.if_else(overseas, west, pc.binary_join_element_wise(a, b, ""))
+    large = pa.array(firms["size_idx"] == 2)
+    tail = pc.if_else(overseas, pc.if_else(large, " Group", " Ltd."), " Co., Ltd.")
+    return _text(pc.binary_join_element_wise(head, " ", sector, tail, ""))

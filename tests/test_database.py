@@ -373,3 +373,49 @@ def test_start_here_on_a_duckdb_and_a_sqlite_file_equals_the_csv_folder(files, t
     assert runs["csv"]["n_exhibitors"] == 400
     assert runs["duckdb"] == runs["csv"]
     assert runs["sqlite"] == runs["csv"]
+
+
+# --------------------------------------------------------------------------
+# a folder of Parquet tables (write_tables(..., format="parquet"))
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def parquet_folder(tmp_path_factory, small_market):
+    folder = tmp_path_factory.mktemp("parquet") / "market"
+    for path in datasets.write_tables(small_market, folder, format="parquet"):
+        if path.suffix != ".parquet":
+            path.unlink()  # tables only, as a user's folder
+    return folder
+
+
+def test_a_parquet_folder_loads_and_connects_as_the_csv_folder(files, csv_tables, parquet_folder):
+    before = {p.name: _state(p) for p in parquet_folder.iterdir()}
+    tables = load_all(parquet_folder)
+    for name, df in tables.items():
+        pd.testing.assert_frame_equal(df, csv_tables[name], check_exact=True, obj=f"parquet: {name}")
+    sql = "SELECT sector, COUNT(*), SUM(employees) FROM exhibitors GROUP BY sector ORDER BY sector"
+    with connect(parquet_folder) as a, connect(files["csv"]) as b:
+        assert a.execute(sql).fetchall() == b.execute(sql).fetchall()
+        types = dict(a.execute("SELECT column_name, data_type FROM information_schema.columns "
+                               "WHERE table_name = 'editions'").fetchall())
+        assert types["start_date"] == "DATE" and types["price_per_sqm"] == "DOUBLE"
+    assert {p.name: _state(p) for p in parquet_folder.iterdir()} == before  # only read
+
+
+def test_connect_validates_a_parquet_folder_before_creating_tables(tmp_path, parquet_folder):
+    import shutil
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = tmp_path / "edited"
+    shutil.copytree(parquet_folder, folder)
+    table = pq.read_table(folder / "participation.parquet").to_pandas()
+    table.loc[1, "booth_spend"] = -10.0
+    pq.write_table(pa.Table.from_pandas(table, preserve_index=False), folder / "participation.parquet")
+    with pytest.raises(DataValidationError) as info:
+        connect(folder)
+    msg = str(info.value)
+    assert str(folder / "participation.parquet") in msg
+    assert "column 'booth_spend': negative amounts" in msg and "row 2 ('-10')" in msg

@@ -593,3 +593,254 @@ def test_loaded_truth_matches_the_stage_labels():
     truth = load_truth()
     assert set(truth.transition.index) == set(STAGES) and list(truth.transition.columns) == list(STAGES)
     np.testing.assert_allclose(truth.transition.sum(axis=1), 1.0)
+
+
+# --------------------------------------------------------------------------
+# the fast CSV writer: byte for byte what pandas writes
+# --------------------------------------------------------------------------
+
+
+def _edge_frame() -> pd.DataFrame:
+    """Every kind of cell the writer handles, with the values where formatting goes wrong."""
+    rng = np.random.default_rng(5)
+    floats = np.r_[
+        [0.125, 0.375, -0.125, 2.675, 1.005, -0.0, 0.0, -0.001, -0.004, 0.005, 0.015, 1234.565, 2.5, 0.5, 1e17, 1e22],
+        [-1e300, np.nan, np.inf, -np.inf, 5e-324, 123456789.995, 2.0**52, 2.0**53 + 2],
+        np.arange(-500, 500) / 1000 + 0.0005,  # ties and near-ties at 2 and 3 decimals
+        np.round(rng.normal(0, 1e4, 2000), 2),
+        rng.normal(0, 1, 2000),
+    ]
+    n = floats.size
+    words = np.array(
+        ["plain", "Huaxin Machinery Co., Ltd.", 'say "hi"', "two\nlines", "car\rriage", "cr\r\nlf", " padded ", "", "中文 Ünï", "a;b", "#x"],
+        dtype=object,
+    )
+    text = words[rng.integers(0, words.size, n)]
+    text[rng.random(n) < 0.05] = None
+    days = pd.to_datetime("2019-04-08") + pd.to_timedelta(rng.integers(-30000, 30000, n), unit="D")
+    df = pd.DataFrame(
+        {
+            "amount": floats,
+            "count": rng.integers(-(10**12), 10**12, n),
+            "label": pd.Series(text, dtype="str"),
+            "label_object": pd.Series(text, dtype=object),
+            "flag": rng.random(n) < 0.5,
+            "answer": pd.array(np.where(rng.random(n) < 0.1, None, rng.integers(1, 6, n)), dtype="Int64"),
+            "date": pd.Series(days, dtype="datetime64[us]"),
+            "stamp": pd.Series(days + pd.to_timedelta(rng.integers(0, 24, n), unit="h"), dtype="datetime64[us]"),
+            "small": np.clip(floats, -1e30, 1e30).astype(np.float32),
+        }
+    )
+    df.loc[df.index[::37], "date"] = pd.NaT
+    return df
+
+
+@pytest.mark.parametrize("decimals", [2, 4, 0])
+def test_fast_csv_writer_is_byte_identical_to_pandas(tmp_path, monkeypatch, decimals):
+    import crm_lab._csv
+    from crm_lab._csv import pandas_csv, write_csv
+
+    df = _edge_frame()
+    pandas_csv(df, tmp_path / "pandas.csv", decimals=decimals, dates=["date", "stamp"])
+
+    def no_pandas(*args, **kwargs):
+        raise AssertionError("every column of this frame has a fast path")
+
+    monkeypatch.setattr(crm_lab._csv, "pandas_csv", no_pandas)
+    write_csv(df, tmp_path / "fast.csv", decimals=decimals, dates=["date", "stamp"])
+    assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda df: df.iloc[:0],  # no rows: the header alone
+        lambda df: df[["amount"]],  # one column (written by pandas itself)
+        lambda df: df.assign(mixed=[1, "a"] * (len(df) // 2) + [None] * (len(df) % 2)),  # mixed objects (pandas)
+        lambda df: df.assign(zoned=pd.Timestamp("2020-01-01", tz="Asia/Shanghai")),  # a time zone (pandas)
+    ],
+)
+def test_fast_csv_writer_falls_back_to_pandas_identically(tmp_path, make):
+    from crm_lab._csv import pandas_csv, write_csv
+
+    df = make(_edge_frame())
+    pandas_csv(df, tmp_path / "pandas.csv", decimals=2, dates=["date"])
+    write_csv(df, tmp_path / "fast.csv", decimals=2, dates=["date"])
+    assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+
+
+def test_write_tables_writes_what_pandas_writes(tmp_path, small_market):
+    """Every table and truth file of a market other than the sample, against pandas' own to_csv."""
+    datasets.write_tables(small_market, tmp_path / "fast")
+    reference = tmp_path / "pandas"
+    reference.mkdir()
+    for name, table in TABLES.items():
+        datasets._csv_frame(small_market.tables[name], table).to_csv(
+            reference / table.filename, index=False, lineterminator="\n", float_format="%.2f", encoding="utf-8"
+        )
+    small_market.truth.latent.to_csv(reference / "truth_latent.csv", index=False, lineterminator="\n", float_format="%.4f")
+    small_market.truth.kano.to_csv(reference / "truth_kano.csv", index=False, lineterminator="\n", float_format="%.4f")
+    for path in sorted(reference.iterdir()):
+        assert (tmp_path / "fast" / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+# --------------------------------------------------------------------------
+# Parquet tables
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def parquet_dir(tmp_path_factory):
+    """The shipped sample's market written as Parquet (tables) plus its truth and manifest."""
+    from crm_lab.simulate import simulate_market
+
+    folder = tmp_path_factory.mktemp("parquet") / "market"
+    market = simulate_market(**datasets.SAMPLE_SIZES, rng=SAMPLE_SEED)
+    datasets.write_tables(market, folder, format="parquet")
+    return folder
+
+
+@pytest.fixture
+def parquet_copy(tmp_path, parquet_dir) -> Path:
+    folder = tmp_path / "pq"
+    shutil.copytree(parquet_dir, folder)
+    return folder
+
+
+def _edit_parquet(folder: Path, table: str, edit) -> Path:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = folder / f"{table}.parquet"
+    df = pq.read_table(path).to_pandas()
+    out = edit(df)
+    pq.write_table(pa.Table.from_pandas(df if out is None else out, preserve_index=False), path)
+    return path
+
+
+def test_parquet_folder_holds_every_table_truth_and_manifest(parquet_dir):
+    names = sorted(p.name for p in parquet_dir.iterdir())
+    assert names == sorted([f"{t}.parquet" for t in TABLES] + list(TRUTH_FILES) + [MANIFEST])
+
+
+def test_parquet_tables_load_exactly_as_the_csv_sample(parquet_dir, sample_tables):
+    loaded = load_all(parquet_dir)
+    assert list(loaded) == list(sample_tables)
+    for name, df in loaded.items():
+        pd.testing.assert_frame_equal(df, sample_tables[name], obj=name)
+    assert load_truth(parquet_dir).seed == SAMPLE_SEED
+
+
+def test_parquet_folder_verifies_and_regenerates(parquet_dir):
+    assert verify(parquet_dir, regenerate=True) == []
+
+
+def test_parquet_regenerate_detects_edited_data(parquet_copy):
+    _edit_parquet(parquet_copy, "visits", lambda df: df.assign(days=df.days.where(df.index != 0, 4)))
+    datasets._write_manifest(parquet_copy, [p.name for p in parquet_copy.iterdir() if p.name != MANIFEST])
+    problems = verify(parquet_copy, regenerate=True)
+    assert problems == [f"{parquet_copy / 'visits.parquet'}: differs from a fresh simulation with seed {SAMPLE_SEED}"]
+
+
+def test_parquet_bad_values_are_named_with_the_file_column_and_rows(parquet_copy):
+    def edit(df):
+        df.loc[[2, 7], "employees"] = -5
+        df.loc[4, "region"] = "north"
+
+    path = _edit_parquet(parquet_copy, "exhibitors", edit)
+    with pytest.raises(DataValidationError) as info:
+        load("exhibitors", parquet_copy)
+    msg = str(info.value)
+    assert msg.startswith(f"{path} does not match the schema of table 'exhibitors'")
+    assert "column 'employees': values out of range" in msg and "rows 3 ('-5'), 8 ('-5')" in msg
+    assert "column 'region': unknown codes" in msg and "row 5 ('north')" in msg
+
+
+def test_parquet_missing_column_and_wrong_type(parquet_copy):
+    _edit_parquet(parquet_copy, "exhibitors", lambda df: df.drop(columns="sector"))
+    with pytest.raises(DataValidationError, match="missing column 'sector'"):
+        load("exhibitors", parquet_copy)
+    _edit_parquet(parquet_copy, "visits", lambda df: df.assign(days=df.days.astype(str) + " days"))
+    with pytest.raises(DataValidationError, match=r"column 'days': expected whole numbers .* rows 1 \('2 days'\)|column 'days': expected whole numbers"):
+        load("visits", parquet_copy)
+
+
+def test_parquet_broken_reference_names_the_rows_of_the_parquet_file(parquet_copy):
+    _edit_parquet(parquet_copy, "visits", lambda df: df.assign(visitor_id=df.visitor_id.where(df.index != 3, "V999999")))
+    with pytest.raises(DataValidationError) as info:
+        load_all(parquet_copy, tables=["visitors", "visits"])
+    msg = str(info.value)
+    assert "visits.visitor_id refers to visitors.visitor_id values that do not exist: V999999" in msg
+    assert "row 4 of visits.parquet" in msg
+
+
+def test_a_file_named_parquet_that_is_not_one(parquet_copy):
+    (parquet_copy / "sectors.parquet").write_text("sector,market_structure\n", encoding="utf-8")
+    with pytest.raises(DataValidationError, match=r"sectors\.parquet: not a Parquet file"):
+        load("sectors", parquet_copy)
+    (parquet_copy / "sectors.parquet").write_bytes(b"PAR1 truncated")
+    with pytest.raises(DataValidationError, match=r"sectors\.parquet: pyarrow .* cannot read this Parquet file"):
+        load("sectors", parquet_copy)
+
+
+def test_an_empty_or_nested_parquet_table(parquet_copy):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = parquet_copy / "sectors.parquet"
+    pq.write_table(pq.read_table(path).slice(0, 0), path)
+    with pytest.raises(DataValidationError, match="the file has no rows"):
+        load("sectors", parquet_copy)
+    table = pa.table({"sector": ["textiles"], "market_structure": ["monopoly"], "competing_shows": pa.array([[0, 1]])})
+    pq.write_table(table, path)
+    with pytest.raises(DataValidationError, match=r"column 'competing_shows' holds values of type list<.*>; expected one number"):
+        load("sectors", parquet_copy)
+
+
+def test_a_table_both_as_csv_and_as_parquet_is_refused(parquet_copy):
+    shutil.copy2(SAMPLE / "sectors.csv", parquet_copy / "sectors.csv")
+    with pytest.raises(DataValidationError, match="table 'sectors' is there twice, as sectors.csv and as sectors.parquet"):
+        load("sectors", parquet_copy)
+
+
+def test_missing_parquet_table_lists_the_parquet_files(parquet_copy):
+    (parquet_copy / "survey.parquet").unlink()
+    with pytest.raises(FileNotFoundError) as info:
+        load("survey", parquet_copy)
+    msg = str(info.value)
+    assert "survey.csv or survey.parquet" in msg and "Parquet files: editions.parquet, exhibitors.parquet" in msg
+
+
+def test_a_parquet_file_as_data_dir_asks_for_its_folder(parquet_dir):
+    with pytest.raises(FileNotFoundError, match="is a Parquet file; pass the folder that holds it"):
+        load("survey", parquet_dir / "survey.parquet")
+
+
+def test_write_tables_refuses_mixing_formats_and_unknown_ones(tmp_path, small_market):
+    datasets.write_tables(small_market, tmp_path / "csv")
+    with pytest.raises(FileExistsError, match="already holds table 'sectors' in the other format"):
+        datasets.write_tables(small_market, tmp_path / "csv", format="parquet")
+    with pytest.raises(ValueError, match="format must be 'csv' or 'parquet'"):
+        datasets.write_tables(small_market, tmp_path / "x", format="feather")
+
+
+def test_parquet_writing_is_reproducible(tmp_path, small_market):
+    a = datasets.write_tables(small_market, tmp_path / "a", format="parquet")
+    b = datasets.write_tables(small_market, tmp_path / "b", format="parquet")
+    assert [p.read_bytes() for p in a] == [p.read_bytes() for p in b]
+
+
+def test_parquet_dates_may_be_timestamps_at_midnight(parquet_copy, sample_tables):
+    def as_timestamps(df):
+        for col in ("start_date", "end_date"):
+            df[col] = pd.to_datetime(df[col]).astype("datetime64[us]")
+
+    _edit_parquet(parquet_copy, "editions", as_timestamps)
+    pd.testing.assert_frame_equal(load("editions", parquet_copy), sample_tables["editions"])
+
+    def afternoon(df):
+        df.loc[1, "start_date"] = df.loc[1, "start_date"] + pd.Timedelta(hours=14)
+
+    _edit_parquet(parquet_copy, "editions", afternoon)
+    with pytest.raises(DataValidationError, match=r"column 'start_date': expected dates as YYYY-MM-DD, got 1 row: row 2 \('20\d\d-\d\d-\d\d 14:00:00"):
+        load("editions", parquet_copy)

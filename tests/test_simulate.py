@@ -602,3 +602,62 @@ def test_doubling_exhibitors_doubles_their_rows():
         assert 1.8 < ratio < 2.2, (name, ratio)
     assert len(two["visitors"]) == len(one["visitors"])
     assert len(two.truth.latent) == 4000
+
+
+# --------------------------------------------------------------------------
+# research scale: the vectorised bookkeeping keeps every draw
+# --------------------------------------------------------------------------
+
+
+def test_random_stream_is_pinned_beyond_the_shipped_sample(tmp_path):
+    """Another size, edition count and seed than the sample give the bytes the simulator always gave.
+
+    The digest was computed with the simulator and pandas' CSV writer as they
+    were before the research-scale work (issue 17): a change of any draw's
+    order or value, or of the writer's bytes, changes it.
+    """
+    import hashlib
+
+    from crm_lab.simulate import simulate_market as simulate
+
+    market = simulate(700, n_visitors=500, n_editions=5, kano_respondents=15, rng=11)
+    write_tables(market, tmp_path)
+    digest = hashlib.sha256()
+    for name in [t.filename for t in TABLES.values()] + ["truth_latent.csv", "truth_kano.csv"]:
+        digest.update((tmp_path / name).read_bytes())
+    assert digest.hexdigest() == "0a381f863f820ba49d0cb0807e08e0997780ca185fb96252c65d32ff8ad0b0bc"
+
+
+@pytest.mark.parametrize("prefix, n, width", [("E", 3000, 6), ("T", 61227, 7), ("V", 9, 6), ("E", 10**6, 7), ("X", 12345, 9)])
+def test_ids_are_the_zero_padded_sequence(prefix, n, width):
+    from crm_lab.simulate import _ids
+
+    ids = _ids(prefix, n, width).to_pylist()
+    assert len(ids) == n
+    step = max(1, n // 500)
+    assert ids[::step] == [f"{prefix}{i:0{width}d}" for i in range(1, n + 1)][::step]
+    assert ids[-1] == f"{prefix}{n:0{width}d}"
+
+
+def test_ids_refuse_a_width_too_small():
+    from crm_lab.simulate import _ids
+
+    with pytest.raises(ValueError, match="more than 6 digits"):
+        _ids("E", 10**6, 6)
+
+
+def test_draw_rows_by_index_equals_the_matrix_draw():
+    from crm_lab.simulate import _draw_rows
+
+    cum = np.cumsum(np.asarray(MarketParams().transition), axis=1)
+    which = np.random.default_rng(3).integers(0, 4, 5000)
+    by_matrix = _draw_rows(np.random.default_rng(8), cum[which])
+    by_index = _draw_rows(np.random.default_rng(8), cum, which)
+    assert np.array_equal(by_matrix, by_index)
+
+
+def test_text_columns_have_pandas_default_text_dtype(small):
+    for name, df in small.tables.items():
+        for col, dtype in df.dtypes.items():
+            if TABLES[name].column(col).dtype == "str":
+                assert dtype == pd.Series(["x"]).dtype, (name, col, dtype)
