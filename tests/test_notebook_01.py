@@ -1,9 +1,8 @@
 """Notebook 01 (customer data and satisfaction) as a researcher runs it: another seed, a user's CSV folder, a user's
 DuckDB and SQLite database file; every exercise check stays right; the user's data are never written; bad parameters."""
 
-import nbformat
 import pytest
-from userdata import mtimes
+from userdata import check_outputs, mtimes
 
 from crm_lab import datasets, runner, simulate_market
 
@@ -12,18 +11,6 @@ pytestmark = pytest.mark.notebook
 NAME = "01_customer_data_and_satisfaction"
 SMALL = {"n_boot": 200, "ipa_reps": 40, "sim_exhibitors": 5000}
 IDS = ["01.1", "01.2", "01.3", "01.4", "01.5", "01.6"]
-
-
-def check_outputs(executed):
-    """The text of every exercise check cell (``ex.check(...)``) of an executed notebook, by exercise id."""
-    nb = nbformat.read(executed, as_version=4)
-    out = {}
-    for cell in nb.cells:
-        if cell.cell_type == "code" and cell.source.strip().startswith("ex.check("):
-            exercise_id = cell.source.split('"')[1]
-            out[exercise_id] = "".join(o.get("data", {}).get("text/plain", "") for o in cell.outputs
-                                       if o.get("output_type") in ("execute_result", "display_data"))
-    return out
 
 
 def _common(res, market, alpha):

@@ -7,7 +7,7 @@ import math
 
 import nbformat
 import pytest
-from userdata import mtimes
+from userdata import check_outputs, mtimes
 
 from crm_lab import runner
 from crm_lab.plots import label
@@ -15,16 +15,6 @@ from crm_lab.plots import label
 pytestmark = pytest.mark.notebook
 
 NOTEBOOK = "02_kano_model"
-
-
-def exercise_checks(executed):
-    """The text output of each exercise check cell (``ex.check("02.k", ...)``) of an executed notebook, by cell."""
-    nb = nbformat.read(executed, as_version=4)
-    return {
-        cell.source.strip(): "".join(o.get("data", {}).get("text/plain", "") + o.get("text", "") for o in cell.outputs)
-        for cell in nb.cells
-        if cell.cell_type == "code" and cell.source.strip().startswith("ex.check(")
-    }
 
 
 def printed(executed, marker):
@@ -110,7 +100,7 @@ def test_kano_notebook_on_a_users_folder_with_another_segment_edition_and_seed(r
     assert all(-1 <= w <= 0 for w in res["worse"].values())
     assert 0 <= res["fong_false_clear_rate"] <= 1
     assert mtimes(user) == before, "the user's folder was written to"
-    checks = exercise_checks(result.output)  # the instructor's solutions stay right on a user's data
+    checks = check_outputs(result.output)  # the instructor's solutions stay right on a user's data
     assert len(checks) == 6
     assert all(text.startswith("✓ Correct") for text in checks.values()), checks
     assert_verdicts_agree_with_the_numbers(result, 0.1)

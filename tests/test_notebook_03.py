@@ -1,8 +1,7 @@
 """Notebook 03 (relationship quality) as a researcher runs it: other seed, a user's data folder, bad parameters."""
 
-import nbformat
 import pytest
-from userdata import mtimes
+from userdata import check_outputs, mtimes
 
 from crm_lab import runner
 
@@ -15,12 +14,7 @@ EXERCISES = ["03.1", "03.2", "03.3", "03.4", "03.5", "03.6", "03.7"]
 
 def assert_exercises_correct(result):
     """Every exercise check in the executed notebook shows "✓ Correct" (the solutions stay right on this data)."""
-    nb = nbformat.read(result.output, as_version=4)
-    shown = {}
-    for cell in nb.cells:
-        if cell.cell_type == "code" and cell.source.startswith("ex.check("):
-            eid = cell.source.split('"')[1]
-            shown[eid] = "".join(o.get("data", {}).get("text/plain", "") for o in cell.outputs)
+    shown = check_outputs(result.output)
     assert sorted(shown) == EXERCISES
     wrong = {k: v for k, v in shown.items() if not v.startswith("✓ Correct")}
     assert not wrong, wrong

@@ -2,7 +2,7 @@
 
 import nbformat
 import pytest
-from userdata import mtimes
+from userdata import check_outputs, mtimes
 
 from crm_lab import datasets, runner
 from crm_lab.simulate import simulate_market
@@ -11,17 +11,6 @@ pytestmark = pytest.mark.notebook
 
 #: The checked exercises of the notebook (04.7 is open: no check cell).
 CHECKED = [f"04.{k}" for k in range(1, 7)]
-
-
-def _check_outputs(path):
-    """Exercise id -> the text/plain output of its one-line check cell, in the executed notebook at *path*."""
-    out = {}
-    for cell in nbformat.read(path, as_version=4).cells:
-        if cell.cell_type == "code" and cell.source.startswith("ex.check("):
-            exercise_id = cell.source.split('"')[1]
-            texts = [o.get("data", {}).get("text/plain", "") for o in cell.get("outputs", [])]
-            out[exercise_id] = "".join(texts)
-    return out
 
 
 def _interval_agrees(v, alpha=None):
@@ -101,7 +90,7 @@ def test_loyalty_notebook_with_other_seed_data_and_options(run_nb, tmp_path):
     assert mtimes(data) == before, "the data folder was written to"
     _check_verdicts(res, 0.1, truth=True)
     # the instructor's solutions stay right on another seed, other thresholds and another market
-    checks = _check_outputs(result.output)
+    checks = check_outputs(result.output)
     assert sorted(checks) == CHECKED
     for exercise_id, text in checks.items():
         assert text.startswith("✓ Correct"), (exercise_id, text)
@@ -126,7 +115,7 @@ def test_loyalty_notebook_exercises_on_a_users_data(run_nb, user_data, tmp_path)
     result = run_nb("04_loyalty_layers", tmp_path / "out", data_dir=str(folder), seed=5, n_reps=40)
     _check_verdicts(result.results, 0.05, truth=False)
     assert result.results["verdicts"]["hostage_gap"]["planted_covered"] is None
-    checks = _check_outputs(result.output)
+    checks = check_outputs(result.output)
     assert sorted(checks) == CHECKED
     for exercise_id in CHECKED[:-1]:  # 04.1 answers "no planted path" (e); 04.2-04.5 do not need the truth
         assert checks[exercise_id].startswith("✓ Correct"), (exercise_id, checks[exercise_id])

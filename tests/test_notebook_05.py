@@ -1,25 +1,12 @@
 """Notebook 05 (switching costs) as a researcher runs it: other seed, a user's data folder, small sizes; bad parameters."""
 
-import nbformat
 import pytest
-from userdata import mtimes
+from userdata import check_outputs, mtimes
 
 from crm_lab import datasets, runner
 from crm_lab.simulate import simulate_market
 
 pytestmark = pytest.mark.notebook
-
-
-def check_outputs(executed):
-    """The text of every exercise check cell (``ex.check(...)``) of an executed notebook, by exercise id."""
-    nb = nbformat.read(executed, as_version=4)
-    out = {}
-    for cell in nb.cells:
-        if cell.cell_type == "code" and cell.source.strip().startswith("ex.check("):
-            exercise_id = cell.source.split('"')[1]
-            out[exercise_id] = "".join(o.get("data", {}).get("text/plain", "") for o in cell.outputs
-                                       if o.get("output_type") in ("execute_result", "display_data"))
-    return out
 
 
 def _excludes(r, null=0.0):

@@ -1,24 +1,11 @@
 """Notebook 06 (customer value) as a researcher runs it: other seed, a user's data folder, small sizes; bad parameters."""
 
-import nbformat
 import pytest
-from userdata import mtimes
+from userdata import check_outputs, mtimes
 
 from crm_lab import runner
 
 pytestmark = pytest.mark.notebook
-
-
-def check_outputs(executed):
-    """The text of every exercise check cell (``ex.check(...)``) of an executed notebook, by exercise id."""
-    nb = nbformat.read(executed, as_version=4)
-    out = {}
-    for cell in nb.cells:
-        if cell.cell_type == "code" and cell.source.strip().startswith("ex.check("):
-            exercise_id = cell.source.split('"')[1]
-            out[exercise_id] = "".join(o.get("data", {}).get("text/plain", "") for o in cell.outputs
-                                       if o.get("output_type") in ("execute_result", "display_data"))
-    return out
 
 
 def test_customer_value_on_a_users_data_with_another_seed(run_nb, user_data, tmp_path):

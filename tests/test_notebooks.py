@@ -7,7 +7,7 @@ import json
 
 import nbformat
 import pytest
-from userdata import mtimes
+from userdata import check_outputs, mtimes
 
 from crm_lab import datasets, runner
 from crm_lab.simulate import simulate_market
@@ -15,20 +15,8 @@ from crm_lab.simulate import simulate_market
 pytestmark = pytest.mark.notebook
 
 
-def exercise_checks(executed):
-    """The text each ``ex.check(...)`` cell of an executed notebook displayed, in order."""
-    nb = nbformat.read(executed, as_version=4)
-    return [
-        "".join(o.get("data", {}).get("text/plain", ""))
-        for c in nb.cells
-        if c.cell_type == "code" and c.source.startswith("ex.check(")
-        for o in c.outputs
-        if o.output_type in ("execute_result", "display_data")
-    ]
-
-
 def assert_every_check_correct(executed, count):
-    checks = exercise_checks(executed)
+    checks = list(check_outputs(executed).values())
     assert len(checks) == count, checks
     wrong = [text for text in checks if not text.startswith("✓ Correct")]
     assert not wrong, wrong

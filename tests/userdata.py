@@ -3,6 +3,7 @@
 Tests get it through the ``user_data`` fixture of conftest.py.
 """
 
+import nbformat
 import pandas as pd
 
 from crm_lab import datasets
@@ -30,3 +31,14 @@ def write_user_data(folder, seed, n_exhibitors=400, *, n_visitors=300, kano_resp
 def mtimes(folder):
     """Modification time of every file in *folder*, by name (to show that a run did not write there)."""
     return {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+
+
+def check_outputs(executed):
+    """Exercise id -> the text its one-line check cell (``ex.check("NN.k", ...)``) displayed in an executed notebook."""
+    out = {}
+    for cell in nbformat.read(executed, as_version=4).cells:
+        if cell.cell_type == "code" and cell.source.strip().startswith("ex.check("):
+            exercise_id = cell.source.split('"')[1]
+            out[exercise_id] = "".join(o.get("data", {}).get("text/plain", "") for o in cell.get("outputs", [])
+                                       if o.get("output_type") in ("execute_result", "display_data"))
+    return out
