@@ -1466,11 +1466,10 @@ def say_power(curve: pd.DataFrame, *, target: float = 0.8, n: int | None = None,
 # --------------------------------------------------------------------------
 # Plot
 # --------------------------------------------------------------------------
-#: Labels of this module's names that the suite's label map does not hold (paths, antecedents, models).
+#: Labels of this module's names that the suite's label map (:data:`crm_lab.plots.LABELS`) holds otherwise or not
+#: at all: ``large`` is a firm-size dummy here, not the size class; the indirect path.
 _LABELS = {
-    "reputation_z": "Reputation (z)", "contacts": "Contacts per edition", "met_share": "Share of requests met",
-    "large": "Large firm", "no_requests": "No request made", "contact_rate": "Contact rate",
-    "reputation": "Reputation", "indirect trust→commitment→conative": "Indirect: trust → commitment → intention",
+    "large": "Large firm", "indirect trust→commitment→conative": "Indirect: trust → commitment → intention",
 }
 
 

@@ -372,8 +372,10 @@ def _t_interval(x: np.ndarray, confidence: float) -> tuple[float, float, float, 
 
 
 def _label(name: str) -> str:
-    """Human label of an attribute or group ("visitor_quality" -> "Visitor quality")."""
-    return str(name).replace("_", " ").capitalize()
+    """Human label of an attribute or group: the suite's one label map (:func:`crm_lab.plots.label`)."""
+    from .plots import label
+
+    return label(name)
 
 
 # --------------------------------------------------------------------------

@@ -359,9 +359,6 @@ def agree(answer: float, expected: float, digits: int = 3) -> bool:
     return abs(answer - expected) <= 0.5 * step * (1 + 1e-9) + 1e-12
 
 
-_agree = agree  # the former private name (to be removed once no exercise module uses it)
-
-
 def _kind_of(value: Any) -> str:
     if isinstance(value, pd.DataFrame):
         return f"a table of shape {value.shape}"
