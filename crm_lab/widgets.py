@@ -16,13 +16,16 @@ sample).  Without a live kernel — papermill, nbval, the HTML copies, the
 offline slides, a notebook viewer — the cell shows the static figure and
 sentence for the default values: the widget's display bundle carries them as
 ``image/png``, ``text/html`` and ``text/plain`` beside the widget view.
-Keyword arguments set the sliders' starting values.
+Keyword arguments set the sliders' starting values; ``data_dir`` (the
+notebook's parameter) makes the widget compute on the same data as the
+notebook (default: the sample).
 """
 
 from __future__ import annotations
 
 import base64
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import ipywidgets as w
@@ -81,12 +84,18 @@ class WhatIfWidget(w.VBox):
         return bundle
 
 
+def _folder(data_dir: str | None) -> str:
+    """The notebook's ``data_dir`` parameter as the cache key of :mod:`crm_lab.whatif` ("" = the sample)."""
+    return str(data_dir) if data_dir else ""
+
+
 def _float(description: str, value: float, low: float, high: float, step: float, fmt: str = ".2f") -> w.FloatSlider:
     return w.FloatSlider(value=value, min=low, max=high, step=step, description=description, readout_format=fmt)
 
 
-def kano_survey_size(n: int = 30, **kwargs: Any) -> WhatIfWidget:
+def kano_survey_size(n: int = 30, *, data_dir: str | None = "", **kwargs: Any) -> WhatIfWidget:
     """02 — respondents per survey -> share of surveys whose mode is the planted Kano category."""
+    kwargs.setdefault("shares", whatif.kano_scenarios(_folder(data_dir)))
     return WhatIfWidget(lambda n: whatif.kano_survey_size(n, **kwargs),
                         {"n": w.IntSlider(value=n, min=10, max=640, step=10, description="respondents")})
 
@@ -101,9 +110,11 @@ def attenuation(reliability_x: float = 0.8, reliability_y: float = 0.8, path: fl
 
 
 def loyalty_thresholds(attitude_quantile: float = 0.5, patronage_quantile: float = 0.5,
-                       satisfaction_quantile: float = 0.5, loyalty_quantile: float = 0.5) -> WhatIfWidget:
+                       satisfaction_quantile: float = 0.5, loyalty_quantile: float = 0.5, *,
+                       data_dir: str | None = "") -> WhatIfWidget:
     """04 — the quantile thresholds of Dick & Basu and Jones & Sasser -> the types' shares."""
-    return WhatIfWidget(whatif.loyalty_thresholds, {
+    frame = whatif.loyalty_frame(_folder(data_dir))
+    return WhatIfWidget(partial(whatif.loyalty_thresholds, frame=frame), {
         "attitude_quantile": _float("attitude quantile", attitude_quantile, 0.1, 0.9, 0.05),
         "patronage_quantile": _float("patronage quantile", patronage_quantile, 0.1, 0.9, 0.05),
         "satisfaction_quantile": _float("satisfaction quantile", satisfaction_quantile, 0.1, 0.9, 0.05),
@@ -111,27 +122,32 @@ def loyalty_thresholds(attitude_quantile: float = 0.5, patronage_quantile: float
     })
 
 
-def switching_levers(satisfaction_shift: float = 0.5, switching_cost_shift: float = 0.0) -> WhatIfWidget:
+def switching_levers(satisfaction_shift: float = 0.5, switching_cost_shift: float = 0.0, *,
+                     data_dir: str | None = "") -> WhatIfWidget:
     """05 — shifts of satisfaction and switching cost (SD) -> predicted return with its interval."""
-    return WhatIfWidget(whatif.switching_levers, {
+    model = whatif.return_model(_folder(data_dir))
+    return WhatIfWidget(partial(whatif.switching_levers, model=model), {
         "satisfaction_shift": _float("satisfaction (SD)", satisfaction_shift, -1.0, 1.0, 0.1, ".1f"),
         "switching_cost_shift": _float("switching cost (SD)", switching_cost_shift, -1.0, 1.0, 0.1, ".1f"),
     })
 
 
-def clv_retention(retention: float = 0.7, discount: float = 0.10) -> WhatIfWidget:
+def clv_retention(retention: float = 0.7, discount: float = 0.10, *, data_dir: str | None = "") -> WhatIfWidget:
     """06 — retention and discount rate -> margin multiple and CLV."""
-    return WhatIfWidget(whatif.clv_retention, {
+    margin = whatif.sample_margin(_folder(data_dir))
+    return WhatIfWidget(partial(whatif.clv_retention, margin=margin), {
         "retention": _float("retention", retention, 0.0, 0.95, 0.01),
         "discount": _float("discount", discount, 0.0, 0.30, 0.01),
     })
 
 
-def stage_retention(stage: str = "exploration", points: float = 0.05, discount: float = 0.10) -> WhatIfWidget:
+def stage_retention(stage: str = "exploration", points: float = 0.05, discount: float = 0.10, *,
+                    data_dir: str | None = "") -> WhatIfWidget:
     """07 — a retention gain in one stage -> lifetime value per starting stage."""
     from crm_lab.schema import STAGES
 
-    return WhatIfWidget(whatif.stage_retention, {
+    chain, margins = whatif._chain(_folder(data_dir))
+    return WhatIfWidget(partial(whatif.stage_retention, chain=chain, margins=margins), {
         "stage": w.Dropdown(options=list(STAGES), value=stage, description="stage"),
         "points": _float("retention gain", points, 0.0, 0.20, 0.01),
         "discount": _float("discount", discount, 0.0, 0.30, 0.01),
