@@ -9,6 +9,8 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-stamp
 OUT    ?= build/suite
+# Test files spread over the cores; a notebook's cells (nbval) stay together in one worker.
+PYTEST_PARALLEL ?= -n auto --dist loadfile
 
 .PHONY: suite test install test-min student slides lint clean
 
@@ -26,7 +28,7 @@ suite: $(STAMP)
 	$(BIN)/crm-lab run --all --output-dir $(OUT) $(if $(WORKERS),--workers $(WORKERS))
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL)
 
 # The same tests on the lowest versions pyproject.toml allows (see .ci/min_versions.py).
 test-min:
@@ -35,7 +37,7 @@ test-min:
 	$(PYTHON) .ci/min_versions.py > .venv-min/constraints.txt
 	.venv-min/bin/python -m pip install --quiet --upgrade pip
 	.venv-min/bin/python -m pip install --quiet -c .venv-min/constraints.txt -e ".[test]"
-	.venv-min/bin/python -m pytest
+	.venv-min/bin/python -m pytest $(PYTEST_PARALLEL)
 
 # Not yet part of `make test` or .ci/run (files still to be cleaned up).
 lint: $(STAMP)
