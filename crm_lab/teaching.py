@@ -211,6 +211,8 @@ def _student_notebook(nb: nbformat.NotebookNode, label: str) -> nbformat.Noteboo
         metadata = cell.get("metadata", {})
         for key in ("papermill", "execution"):
             metadata.pop(key, None)
+        if metadata.get("slideshow", {}).get("slide_type") == "notes":
+            continue  # the instructor's speaker notes are not part of the student's notebook
         if _is_solution_cell(cell):
             _blocks(cell.source, where)  # malformed markers are an error here too
             new_metadata = copy.deepcopy(metadata)
@@ -268,6 +270,8 @@ def make_student_version(notebook: str | Path, out_path: str | Path) -> Path:
       answer of an open exercise — becomes a cell of the same type holding
       only ``YOUR ANSWER HERE`` (what nbgrader's ``ClearSolutions`` leaves),
       without its attachments.
+    * Speaker notes (cells of slide type ``notes``) are dropped: they are
+      the instructor's.
     * In any other cell, each block from ``### BEGIN SOLUTION`` to ``###
       END SOLUTION`` becomes a line ``# YOUR CODE HERE`` at the BEGIN line's
       indentation (``YOUR ANSWER HERE`` in markdown).

@@ -51,6 +51,7 @@ def write_exercise_notebook(path):
                           "### END SOLUTION"),
         new_markdown_cell("### Exercise 02.3 (open)\nRerun the notebook on other seeds."),
         rubric,
+        new_markdown_cell("**Speaker notes.** Point at the interval.", metadata={"slideshow": {"slide_type": "notes"}}),
     ]
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
@@ -88,6 +89,7 @@ def test_student_version_removes_solutions_and_outputs(tmp_path):
     assert nb.cells[2].execution_count is None
     assert nb.cells[4].source == "Why?\nYOUR ANSWER HERE"
     assert nb.cells[5].source.startswith("### Exercise 02.3 (open)")
+    assert "Speaker notes" not in text  # the instructor's notes stay in the instructor's notebook
 
 
 def test_markdown_solution_cell_stays_markdown(tmp_path):
