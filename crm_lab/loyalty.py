@@ -71,6 +71,7 @@ from scipy import stats as sps
 from scipy.special import expit
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
+from . import results
 from ._checks import (
     CrmLabError,
     check_choice,
@@ -769,59 +770,8 @@ def degenerate_splits(sensitivity: pd.DataFrame, *, names: tuple[str, str] = ("x
     return out
 
 
-def interval_verdict(result: Any, planted: float | None = None, *, row: Any = None, null: float = 0.0,
-                     alpha: float | None = None) -> dict[str, Any]:
-    """The numbers of an interval and the verdicts a notebook prints from them, as one dict for ``results.json``.
-
-    Parameters
-    ----------
-    result : Result (a ``table`` with ``estimate, ci_low, ci_high``), or (estimate, ci_low, ci_high)
-    planted : float, optional
-        The planted value (None: no planted truth).
-    row : label, optional
-        The table row (default the first).
-    null : float, default 0
-    alpha : float, optional
-        With a ``p_value`` in the row: ``significant`` = p < alpha.
-
-    Returns
-    -------
-    dict
-        ``estimate, ci_low, ci_high, excludes_null`` (the interval excludes
-        *null*), ``planted``, ``planted_covered`` (None without a planted
-        value), ``ratio_to_planted`` (estimate / planted, None when undefined)
-        and, with *alpha*, ``p_value`` and ``significant``.
-
-    Notes
-    -----
-    The same rule as :func:`crm_lab.results.say_interval` and
-    :func:`crm_lab.results.say_covers`, so a sentence and its verdict agree.
-
-    References
-    ----------
-    Newcombe, R. G. (1998). Interval estimation for the difference between
-    independent proportions. *Statistics in Medicine*, 17(8), 873–890.
-
-    Examples
-    --------
-    >>> v = interval_verdict((0.19, 0.02, 0.36), 0.05)
-    >>> v["excludes_null"], v["planted_covered"], round(v["ratio_to_planted"], 1)
-    (True, True, 3.8)
-    """
-    p_value = None
-    if isinstance(result, tuple):
-        est, low, high = (float(v) for v in result[:3])
-    else:
-        line = result.table.iloc[0] if row is None else result.table.loc[row]
-        est, low, high = float(line["estimate"]), float(line["ci_low"]), float(line["ci_high"])
-        p_value = float(line["p_value"]) if "p_value" in line.index else None
-    out: dict[str, Any] = {"estimate": est, "ci_low": low, "ci_high": high, "excludes_null": not (low <= null <= high),
-                           "planted": None if planted is None else float(planted)}
-    out["planted_covered"] = None if planted is None else bool(low <= planted <= high)
-    out["ratio_to_planted"] = None if planted is None or planted == 0 else est / float(planted)
-    if alpha is not None and p_value is not None:
-        out["p_value"], out["significant"] = p_value, bool(p_value < alpha)
-    return out
+#: The numbers of an interval and their verdicts for ``results.json``; lives in :mod:`crm_lab.results`.
+interval_verdict = results.interval_verdict
 
 
 def style_corrected_scores(survey: pd.DataFrame, *, scales: Sequence[str] = ("satisfaction", "conative"),

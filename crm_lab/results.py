@@ -39,6 +39,7 @@ __all__ = [
     "TABLE_COLUMNS",
     "Result",
     "coef_table",
+    "interval_verdict",
     "plain",
     "save_results",
     "say_compare",
@@ -359,6 +360,61 @@ def say_covers(result: Any, truth: float | None, what: str, *, row: Any = None, 
     side = "below" if est < truth else "above"
     return (f"the {level} {_bounds(low, high, decimals)} misses {what}, {fmt_number(float(truth), decimals)} "
             f"(the estimate is {side} it).")
+
+
+def interval_verdict(result: Any, planted: float | None = None, *, row: Any = None, null: float = 0.0,
+                     alpha: float | None = None) -> dict[str, Any]:
+    """The numbers of an interval and the verdicts a notebook prints from them, as one dict for ``results.json``.
+
+    Parameters
+    ----------
+    result : Result (a ``table`` with ``estimate, ci_low, ci_high``), or (estimate, ci_low, ci_high)
+    planted : float, optional
+        The planted value (None: no planted truth).
+    row : label, optional
+        The table row (default the first).
+    null : float, default 0
+    alpha : float, optional
+        With a ``p_value`` in the row: ``significant`` = p < alpha.
+
+    Returns
+    -------
+    dict
+        ``estimate, ci_low, ci_high, excludes_null`` (the interval excludes
+        *null*), ``planted``, ``planted_covered`` (None without a planted
+        value), ``ratio_to_planted`` (estimate / planted, None when undefined)
+        and, with *alpha*, ``p_value`` and ``significant``.
+
+    Notes
+    -----
+    The same rule as :func:`say_interval` and :func:`say_covers`, so a
+    sentence and its verdict agree.
+
+    References
+    ----------
+    Newcombe, R. G. (1998). Interval estimation for the difference between
+    independent proportions. *Statistics in Medicine*, 17(8), 873–890.
+
+    Examples
+    --------
+    >>> v = interval_verdict((0.19, 0.02, 0.36), 0.05)
+    >>> v["excludes_null"], v["planted_covered"], round(v["ratio_to_planted"], 1)
+    (True, True, 3.8)
+    """
+    p_value = None
+    if isinstance(result, tuple):
+        est, low, high = (float(v) for v in result[:3])
+    else:
+        est, low, high, _ = _row(result, row)
+        line = result.table.iloc[0] if row is None else result.table.loc[row]
+        p_value = float(line["p_value"]) if "p_value" in line.index else None
+    out: dict[str, Any] = {"estimate": est, "ci_low": low, "ci_high": high, "excludes_null": not (low <= null <= high),
+                           "planted": None if planted is None else float(planted)}
+    out["planted_covered"] = None if planted is None else bool(low <= planted <= high)
+    out["ratio_to_planted"] = None if planted is None or planted == 0 else est / float(planted)
+    if alpha is not None and p_value is not None:
+        out["p_value"], out["significant"] = p_value, bool(p_value < alpha)
+    return out
 
 
 def say_compare(a: float, b: float, names: tuple[str, str], *, decimals: int = 3, what: str = "") -> str:

@@ -481,10 +481,11 @@ def test_degenerate_splits_names_the_quantile_that_falls_on_the_maximum(frame):
 
 
 def test_interval_verdict_agrees_with_say_interval_and_say_covers():
-    from crm_lab.results import say_covers, say_interval
+    from crm_lab.results import interval_verdict, say_covers, say_interval
 
+    assert ly.interval_verdict is interval_verdict  # one implementation, re-exported for notebook 04
     for est, lo, hi, planted in [(0.19, 0.02, 0.36, 0.05), (0.05, -0.02, 0.12, 0.2), (-0.3, -0.5, -0.1, None)]:
-        v = ly.interval_verdict((est, lo, hi), planted)
+        v = interval_verdict((est, lo, hi), planted)
         assert v["excludes_null"] == ("excludes" in say_interval((est, lo, hi, 0.95), "x"))
         if planted is None:
             assert v["planted_covered"] is None and v["ratio_to_planted"] is None
