@@ -290,16 +290,23 @@ def test_student_version_has_no_solution_line_and_no_output(path, tmp_path):
     assert not left, f"{path.name}: solution lines left in the student version: {sorted(left)[:5]}"
     assert "BEGIN SOLUTION" not in json.dumps(student.cells) and "END SOLUTION" not in json.dumps(student.cells)
     assert not any(teaching.SOLUTION_TAG in c.metadata.get("tags", []) for c in student.cells)
-    assert len(student.cells) == len(instructor.cells)  # a placeholder where each solution cell was
+    # a placeholder where each solution cell was; the speaker notes (slide type notes) are the instructor's
+    kept = [c for c in instructor.cells if c.metadata.get("slideshow", {}).get("slide_type") != "notes"]
+    assert len(student.cells) == len(kept)
+    assert "**Speaker notes.**" not in json.dumps(student.cells)
+    assert "Rubric (instructor" not in json.dumps(student.cells)
 
     for index, cell in enumerate(student.cells):
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None, f"{path.name}, cell {index} has outputs"
         # a rubric (markdown tagged solution) stays markdown: YOUR ANSWER HERE, never a code cell
-        if teaching.SOLUTION_TAG in instructor.cells[index].metadata.get("tags", []):
-            assert cell.cell_type == instructor.cells[index].cell_type
+        if teaching.SOLUTION_TAG in kept[index].metadata.get("tags", []):
+            assert cell.cell_type == kept[index].cell_type
             if cell.cell_type != "code":
                 assert cell.source == teaching.PLACEHOLDER_TEXT
+    # each exercise is checked by one line of its own, which the student runs as it is
+    checks = _check_cells(student.cells)
+    assert checks and all(len(c.source.strip().splitlines()) == 1 for _, _, c in checks), path.name
 
 
 def test_solution_line_detection_is_not_vacuous():
