@@ -20,8 +20,12 @@ def no_leak(message, expected):
     return all(str(round(float(expected), k)) not in message for k in (2, 3, 4))
 
 
-def assert_mistakes_get_hints(wb, exercise_id, *, at_least=2):
-    """Each recognised mistake that differs from the answer on this data gets its hint, without the answer."""
+def assert_mistakes_get_hints(wb, exercise_id, *, at_least=2, first_match=False):
+    """Each recognised mistake that differs from the answer on this data gets its hint, without the answer.
+
+    With *first_match*, the hint is that of the first recognised mistake that
+    agrees with the answer given (the judge's order, with its tolerance).
+    """
     expected = wb.solution_value(exercise_id)
     digits = wb.exercises[exercise_id].digits
     distinct = [m for m in wb.mistakes(exercise_id) if not agree(float(m.value), float(expected), digits)]
@@ -30,6 +34,9 @@ def assert_mistakes_get_hints(wb, exercise_id, *, at_least=2):
         feedback = wb.check(exercise_id, mistake.value)
         assert not feedback.correct and feedback.answered, (mistake.name, str(feedback))
         assert feedback.message and no_leak(str(feedback), expected)
+        if first_match:
+            first = next(m for m in distinct if agree(float(mistake.value), float(m.value), digits))
+            assert feedback.mistake == first.name, (mistake.name, feedback.mistake)
     return distinct
 
 

@@ -15,9 +15,9 @@ import pytest
 from exercise_props import (
     WRONG_TYPES,
     assert_every_wrong_letter_explained,
+    assert_mistakes_get_hints,
     assert_slips_caught,
     assert_wrong_type_is_a_hint,
-    no_leak,
 )
 from scipy import stats as sps
 
@@ -202,18 +202,7 @@ def test_each_check_is_fast(sample_tables, exercise_id):
 @pytest.mark.parametrize("exercise_id", NUMBERS)
 def test_recognised_mistakes_get_their_hint(request, case, exercise_id):
     wb, _ = request.getfixturevalue(case)
-    expected = wb.solution_value(exercise_id)
-    digits = wb.exercises[exercise_id].digits
-    from crm_lab.exercises import agree  # the judge's own tolerance: a mistake equal to the answer is not one
-
-    distinct = [m for m in wb.mistakes(exercise_id) if not agree(float(m.value), float(expected), digits)]
-    assert len(distinct) >= 2
-    for mistake in distinct:
-        feedback = wb.check(exercise_id, mistake.value)
-        assert not feedback.correct and feedback.answered, (mistake.name, str(feedback))
-        assert feedback.message and no_leak(str(feedback), expected)
-        first = next(m for m in distinct if agree(float(mistake.value), float(m.value), digits))
-        assert feedback.mistake == first.name  # the first recognised mistake that matches
+    assert_mistakes_get_hints(wb, exercise_id, first_match=True)
 
 
 @pytest.mark.parametrize("exercise_id", IDS)
