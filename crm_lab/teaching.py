@@ -37,11 +37,13 @@ import pandas as pd
 __all__ = [
     "exercise_ids",
     "glossary",
+    "is_speaker_notes",
     "make_nbgrader_sources",
     "make_student_version",
     "make_student_versions",
     "nbgrader_metadata",
     "solution_cells",
+    "without_speaker_notes",
 ]
 
 #: Tag of a cell that is entirely a solution (code) or an instructor's rubric (markdown).
@@ -201,6 +203,18 @@ def solution_cells(nb: nbformat.NotebookNode) -> list[tuple[int, str]]:
     return found
 
 
+def is_speaker_notes(cell: nbformat.NotebookNode) -> bool:
+    """Whether *cell* holds speaker notes (slide type ``notes``): the instructor's, never the student's."""
+    return cell.get("metadata", {}).get("slideshow", {}).get("slide_type") == "notes"
+
+
+def without_speaker_notes(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy of *nb* without its speaker notes (see :func:`is_speaker_notes`)."""
+    nb = copy.deepcopy(nb)
+    nb.cells = [c for c in nb.cells if not is_speaker_notes(c)]
+    return nb
+
+
 def _student_notebook(nb: nbformat.NotebookNode, label: str) -> nbformat.NotebookNode:
     nb = copy.deepcopy(nb)
     for key in ("papermill", "widgets"):  # run parameters; widget state (outputs)
@@ -211,7 +225,7 @@ def _student_notebook(nb: nbformat.NotebookNode, label: str) -> nbformat.Noteboo
         metadata = cell.get("metadata", {})
         for key in ("papermill", "execution"):
             metadata.pop(key, None)
-        if metadata.get("slideshow", {}).get("slide_type") == "notes":
+        if is_speaker_notes(cell):
             continue  # the instructor's speaker notes are not part of the student's notebook
         if _is_solution_cell(cell):
             _blocks(cell.source, where)  # malformed markers are an error here too
@@ -445,7 +459,8 @@ def make_nbgrader_sources(course_dir: str | Path, assignment: str = "crm-lab") -
     :func:`nbgrader_metadata`) and, when it does not exist yet,
     ``<course_dir>/nbgrader_config.py`` (:data:`NBGRADER_CONFIG`).  Then
     ``cd <course_dir> && nbgrader generate_assignment <assignment>`` builds
-    nbgrader's release version.
+    nbgrader's release version.  The speaker notes are left out (as in
+    :func:`make_student_version`).
 
     Returns
     -------
@@ -462,7 +477,8 @@ def make_nbgrader_sources(course_dir: str | Path, assignment: str = "crm-lab") -
         config.write_text(NBGRADER_CONFIG, encoding="utf-8")
     paths = []
     for path in runner.list_notebooks():
-        nb = nbgrader_metadata(nbformat.read(path, as_version=4))
+        # nbgrader releases every cell that is not a solution: the speaker notes stay out of the course
+        nb = nbgrader_metadata(without_speaker_notes(nbformat.read(path, as_version=4)))
         nbformat.write(nb, folder / path.name)
         paths.append(folder / path.name)
     return paths

@@ -74,17 +74,13 @@ def test_no_solution_on_any_slide(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_skipped_cells_and_fitting_slides(path):
+def test_skipped_cells_are_not_on_the_slides(path):
     nb = nbformat.read(path, as_version=4)
     ready = slides.prepare(nb, name=path.stem)
     sources = "\n".join(c.source for c in ready.cells)
     assert "check_notebook(" not in sources
     assert not any("parameters" in c.metadata.get("tags", []) for c in ready.cells)
-    assert "save_results(" not in sources
-    groups = slides._groups(ready)
-    for group, height in zip(groups, slides.slide_heights(ready)):
-        if len(group) > 1:
-            assert height <= slides.BUDGET, f"{path.stem}: a slide of {len(group)} cells is ~{height:.0f}px tall"
+    assert "save_results(" not in sources  # the heights: test_the_notebook_carries_its_own_slide_structure
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
@@ -94,6 +90,44 @@ def test_html_copy_is_self_contained(path):
     assert not CDN.search(body), CDN.search(body).group(0)
     if slides._has_math(nbformat.read(path, as_version=4)):
         assert "window.MathJax" in body
+
+
+#: Notebooks whose lesson has a what-if widget (a parameter that teaches something live in class).
+WIDGET_NOTEBOOKS = ("01", "02", "03", "04", "05", "06", "07")
+MIN_NOTES = 6
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_the_notebook_carries_its_own_slide_structure(path):
+    """The convention: every cell has a slide type, >= 8 slides, speaker notes, no screen too tall."""
+    nb = nbformat.read(path, as_version=4)
+    unmarked = [i for i, c in enumerate(nb.cells) if slides._slide_type(c) is None]
+    assert not unmarked, f"{path.stem}: cells without metadata.slideshow.slide_type: {unmarked}"
+    kinds = [slides._slide_type(c) for c in nb.cells]
+    assert set(kinds) <= set(slides.SLIDE_TYPES)
+    assert slides.count_slides(nb) >= slides.MIN_SLIDES
+    notes = [c for c in nb.cells if slides._slide_type(c) == "notes"]
+    assert len(notes) >= MIN_NOTES, f"{path.stem}: {len(notes)} speaker notes"
+    assert all(c.cell_type == "markdown" and c.source.startswith("**Speaker notes.**") for c in notes)
+    ready = slides.prepare(nb, structure="never", name=path.stem)
+    for group, height in zip(slides._groups(ready), slides.slide_heights(ready)):
+        shown = [i for i in group if slides._slide_type(ready.cells[i]) != "notes"]  # notes are not on the screen
+        limit = slides.BUDGET if len(shown) > 1 else slides.HEIGHT - 60
+        first = ready.cells[group[0]].source[:60]
+        assert height <= limit, f"{path.stem}: a slide starting {first!r} is ~{height:.0f}px tall"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_widget_cells_show_a_static_figure(path):
+    nb = nbformat.read(path, as_version=4)
+    cells = [c for c in nb.cells if c.cell_type == "code" and re.search(r"\bwidgets\.\w+\(", c.source)]
+    if path.stem[:2] not in WIDGET_NOTEBOOKS:
+        return
+    assert cells, f"{path.stem}: no what-if widget"
+    for cell in cells:
+        data = {k for o in cell.outputs for k in o.get("data", {})}
+        assert {"image/png", "text/html", slides._WIDGET_VIEW} <= data, f"{path.stem}: widget output {data}"
+        assert slides._slide_type(cell) in ("slide", "subslide", "-", "fragment")
 
 
 def test_apply_default_structure_keeps_existing_metadata():

@@ -405,7 +405,7 @@ NBGRADER_STUB = {"python": teaching.PLACEHOLDER}
 def _nbgrader_student(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """nbgrader's own student version of an instructor notebook in crm-lab's convention."""
     from nbgrader import preprocessors  # a test dependency: nbgrader must take our notebooks
-    graded = teaching.nbgrader_metadata(nb)
+    graded = teaching.nbgrader_metadata(teaching.without_speaker_notes(nb))  # as make_nbgrader_sources writes it
     resources: dict = {}
     graded, resources = preprocessors.CheckCellMetadata().preprocess(graded, resources)  # nbgrader's validation
     graded, resources = preprocessors.ClearSolutions(code_stub=NBGRADER_STUB).preprocess(graded, resources)
