@@ -467,7 +467,7 @@ def to_long(
     ------
     KanoInputError
         When a column is missing, an attribute has only one of its two
-        columns, or no pair is found.
+        columns, no pair is found, or a respondent id is empty (or NaN).
 
     Notes
     -----
@@ -507,6 +507,12 @@ def to_long(
                   what="wide data", error=KanoInputError)
     n, k = len(wide), len(pairs)
     resp = wide[respondent].to_numpy() if respondent else wide.index.to_numpy()
+    empty = pd.isna(resp) | (pd.Series(resp, dtype=object).astype(str).str.strip() == "").to_numpy()
+    if empty.any():
+        raise KanoInputError(
+            f"wide data: {'column respondent=' + repr(respondent) if respondent else 'the index'} has empty "
+            f"respondent ids at rows {rows_text(wide.index[empty])}; ids must be non-empty"
+        )
     out = {
         "respondent": np.repeat(resp, k),
         "attribute": np.tile(np.array(list(pairs), dtype=object), n),

@@ -352,10 +352,13 @@ def test_negative_money(copy_dir):
 
 
 def test_empty_cells_in_a_required_column(copy_dir):
+    # "NA" is a missing number, but in a text column it is the text "NA" (issue 18): only empty cells are missing there
     def edit(d):
         d.loc[10, "company_name"] = ""
-        d.loc[11, "company_name"] = "NA"
+        d.loc[11, "company_name"] = " "
         d.loc[12, "employees"] = " "
+        d.loc[13, "employees"] = "NA"
+        d.loc[14, "company_name"] = "NA"
 
     path = corrupt(copy_dir, "exhibitors", edit)
     msg = error_of("exhibitors", copy_dir)
@@ -366,7 +369,7 @@ def test_empty_cells_in_a_required_column(copy_dir):
         "column 'company_name': empty cells where a value is required" in p and f"on lines {line(10)}, {line(11)}" in p
         for p in problems
     )
-    assert any("column 'employees': empty cells" in p and f"on line {line(12)}" in p for p in problems)
+    assert any("column 'employees': empty cells" in p and f"on lines {line(12)}, {line(13)}" in p for p in problems)
 
 
 def test_empty_cells_allowed_in_a_nullable_column(copy_dir):
