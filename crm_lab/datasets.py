@@ -1511,6 +1511,12 @@ def dictionary_markdown() -> str:
     ]
     out += [f"| {SCALE_LABELS[c][0]} | {', '.join(items)} | {SCALE_LABELS[c][1]} | {_cell(SCALE_LABELS[c][2])} |" for c, items in SCALES.items()]
     refs = [f"- `{a}.{b}` refers to `{c}.{d}`" for (a, b), (c, d) in REFERENCES.items()]
+    refs += [
+        "- `exhibitors.first_edition` is the exhibitor's first edition in `participation`",
+        "- `visitors.first_edition` is the visitor's first edition in `visits`",
+        "- `participation.services_spend` is the sum, to the cent, of that exhibitor's transactions of that edition "
+        "other than `booth_rental`",
+    ]
     out += ["", "## References between tables", "", "`crm_lab.datasets.load_all` checks that", ""] + refs + [""]
     return "\n".join(out)
 
