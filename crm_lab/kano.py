@@ -1681,67 +1681,6 @@ def rq_dominant(table: pd.DataFrame) -> pd.Series:
     return (table["R"] > aomi) | ((table["R"] + table["Q"]) >= 0.5 * valid) & (valid > 0)
 
 
-def _text_size(ax, text: str, fontsize: float) -> tuple[float, float]:
-    """Width and height of *text* in pixels (measured when the canvas can render, else estimated)."""
-    fig = ax.figure
-    get_renderer = getattr(fig.canvas, "get_renderer", None)
-    if get_renderer is not None:
-        t = ax.text(0, 0, text, fontsize=fontsize, transform=None)
-        box = t.get_window_extent(renderer=get_renderer())
-        t.remove()
-        return box.width, box.height
-    px = fig.dpi / 72
-    return 0.6 * fontsize * len(text) * px, 1.3 * fontsize * px
-
-
-def _place_labels(ax, x: np.ndarray, y: np.ndarray, texts: Sequence[str], *, fontsize: float = 8) -> None:
-    """Label points without overlaps: for each label, the first of a ring of offsets that is free.
-
-    Labels are placed in display space (call it after the axis limits and the
-    figure size are final); a label pushed far from its point gets a thin
-    leader line.
-    """
-    px = ax.figure.dpi / 72
-    pts = ax.transData.transform(np.column_stack([x, y]))
-    frame = ax.get_window_extent()
-    r = 4 * px  # marker half-size
-    markers = [(px_ - r, py - r, px_ + r, py + r) for px_, py in pts]
-    near = [(d, 0) for d in (5, 14, 26)]
-    offsets = [(dx, dy) for d in (5, 12, 20, 30) for dx, dy in
-               ((d, d * 0.6), (d, -d * 0.6), (-d, d * 0.6), (-d, -d * 0.6), (0, d + 2), (0, -d - 2))]
-    offsets = [(dx, dy) for dx, dy in near] + [(-dx, dy) for dx, dy in near] + offsets
-
-    def box(cx, cy, w, h, dx, dy):
-        x0 = cx + dx * px if dx > 0 else cx + dx * px - w if dx < 0 else cx - w / 2
-        y0 = cy + dy * px if dy > 0 else cy + dy * px - h if dy < 0 else cy - h / 2
-        return (x0, y0, x0 + w, y0 + h)
-
-    def overlap(a, b):
-        return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-
-    placed = []
-    for i in np.argsort(-pts[:, 1], kind="stable"):
-        w, h = _text_size(ax, texts[i], fontsize)
-        best, best_cost = None, np.inf
-        for dx, dy in offsets:
-            b = box(*pts[i], w, h, dx, dy)
-            outside = (b[0] < frame.x0) or (b[2] > frame.x1) or (b[1] < frame.y0) or (b[3] > frame.y1)
-            cost = (sum(overlap(b, o) for o in placed) + sum(overlap(b, m) for j, m in enumerate(markers) if j != i)
-                    + (1e6 if outside else 0))  # fmt: skip
-            if cost < best_cost - 1e-9:
-                best, best_cost = (dx, dy, b), cost
-            if cost == 0:
-                break
-        dx, dy, b = best
-        placed.append(b)
-        far = abs(dx) > 6 or abs(dy) > 6
-        ax.annotate(texts[i], (x[i], y[i]), xytext=(dx, dy), textcoords="offset points", fontsize=fontsize,
-                    ha="left" if dx > 0 else "right" if dx < 0 else "center",
-                    va="bottom" if dy > 0 else "top" if dy < 0 else "center", zorder=4,
-                    bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none", alpha=0.75),
-                    arrowprops=dict(arrowstyle="-", lw=0.5, color="0.5", shrinkA=0, shrinkB=3) if far else None)
-
-
 def _quadrant_letters(ax) -> None:
     from .plots import KANO_COLORS
 
@@ -1756,7 +1695,7 @@ def _kano_scatter(ax, table: pd.DataFrame, x, y, xerr, yerr, *, colour_by: pd.Se
     """Points coloured by Kano category, R/Q-dominated ones left out or hollow, a legend and a note off the data."""
     from matplotlib.lines import Line2D
 
-    from .plots import KANO_COLORS, label
+    from .plots import KANO_COLORS, label, place_labels
 
     keep = ~flagged.to_numpy() if reverse == "exclude" else np.ones(len(table), bool)
     cats = (colour_by.astype(str).str.split("/").str[0] if colour_by is not None
@@ -1776,7 +1715,7 @@ def _kano_scatter(ax, table: pd.DataFrame, x, y, xerr, yerr, *, colour_by: pd.Se
     if labels:
         idx = np.flatnonzero(keep)
         texts = [label(_name(table.index[i])) + (" (mostly R/Q)" if flagged.iloc[i] else "") for i in idx]
-        _place_labels(ax, x[idx], y[idx], texts)
+        place_labels(ax, x[idx], y[idx], texts)
     order = [c for c in (*CATEGORIES, "R/Q: not read") if c in handles]
     bar = Line2D([], [], color="0.3", lw=1, marker="|", ms=8, label=bar_label)
     ax.legend(handles=[*(handles[c] for c in order), bar], title="category (point colour)", fontsize=8,

@@ -432,3 +432,68 @@ def plot_counts(
     ax.set_xlabel(x)
     ax.set_ylabel("count")
     return ax
+
+
+def _text_size(ax, text: str, fontsize: float) -> tuple[float, float]:
+    """Width and height of *text* in pixels (measured when the canvas can render, else estimated)."""
+    fig = ax.figure
+    get_renderer = getattr(fig.canvas, "get_renderer", None)
+    if get_renderer is not None:
+        t = ax.text(0, 0, text, fontsize=fontsize, transform=None)
+        box = t.get_window_extent(renderer=get_renderer())
+        t.remove()
+        return box.width, box.height
+    px = fig.dpi / 72
+    return 0.6 * fontsize * len(text) * px, 1.3 * fontsize * px
+
+
+def place_labels(ax, x: Any, y: Any, texts: Sequence[str], *, fontsize: float = 8) -> None:
+    """Label points without overlaps: for each label, the first of a ring of offsets that is free.
+
+    Labels are placed in display space, so the axis limits are frozen first
+    (call it after the figure size is final); a label avoids the other labels,
+    the other points' markers and the frame, and one pushed far from its
+    point gets a thin leader line.  Used by the Kano and IPA plots.
+    """
+    ax.set_xlim(ax.get_xlim())  # freeze autoscaling: the points stay where the labels were placed
+    ax.set_ylim(ax.get_ylim())
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    px = ax.figure.dpi / 72
+    pts = ax.transData.transform(np.column_stack([x, y]))
+    frame = ax.get_window_extent()
+    r = 4 * px  # marker half-size
+    markers = [(px_ - r, py - r, px_ + r, py + r) for px_, py in pts]
+    near = [(d, 0) for d in (5, 14, 26)]
+    offsets = [(dx, dy) for d in (5, 12, 20, 30) for dx, dy in
+               ((d, d * 0.6), (d, -d * 0.6), (-d, d * 0.6), (-d, -d * 0.6), (0, d + 2), (0, -d - 2))]
+    offsets = [(dx, dy) for dx, dy in near] + [(-dx, dy) for dx, dy in near] + offsets
+
+    def box(cx, cy, w, h, dx, dy):
+        x0 = cx + dx * px if dx > 0 else cx + dx * px - w if dx < 0 else cx - w / 2
+        y0 = cy + dy * px if dy > 0 else cy + dy * px - h if dy < 0 else cy - h / 2
+        return (x0, y0, x0 + w, y0 + h)
+
+    def overlap(a, b):
+        return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+    placed = []
+    for i in np.argsort(-pts[:, 1], kind="stable"):
+        w, h = _text_size(ax, texts[i], fontsize)
+        best, best_cost = None, np.inf
+        for dx, dy in offsets:
+            b = box(*pts[i], w, h, dx, dy)
+            outside = (b[0] < frame.x0) or (b[2] > frame.x1) or (b[1] < frame.y0) or (b[3] > frame.y1)
+            cost = (sum(overlap(b, o) for o in placed) + sum(overlap(b, m) for j, m in enumerate(markers) if j != i)
+                    + (1e6 if outside else 0))  # fmt: skip
+            if cost < best_cost - 1e-9:
+                best, best_cost = (dx, dy, b), cost
+            if cost == 0:
+                break
+        dx, dy, b = best
+        placed.append(b)
+        far = abs(dx) > 6 or abs(dy) > 6
+        ax.annotate(texts[i], (x[i], y[i]), xytext=(dx, dy), textcoords="offset points", fontsize=fontsize,
+                    ha="left" if dx > 0 else "right" if dx < 0 else "center",
+                    va="bottom" if dy > 0 else "top" if dy < 0 else "center", zorder=4,
+                    bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none", alpha=0.75),
+                    arrowprops=dict(arrowstyle="-", lw=0.5, color="0.5", shrinkA=0, shrinkB=3) if far else None)

@@ -2146,35 +2146,6 @@ def segment_test(data: pd.DataFrame, value: str, group: str, *, kind: str = "aut
 # --------------------------------------------------------------------------
 # figures
 # --------------------------------------------------------------------------
-def _place_labels(ax, xs, ys, texts, fontsize=9):
-    """Annotate points so that no two labels overlap: try offsets around each point, nearest first."""
-    fig = ax.figure
-    ax.set_xlim(ax.get_xlim())  # freeze the autoscaled limits, so the points stay where the labels are placed
-    ax.set_ylim(ax.get_ylim())
-    renderer = fig.canvas.get_renderer()
-    placed = []
-    offsets = [(dx * r, dy * r) for r in (6, 14, 24, 36, 50) for dx, dy in
-               ((1, 1), (1, -1), (-1, 1), (-1, -1), (1, 0), (-1, 0), (0, 1), (0, -1))]
-    out = []
-    for x, y, text in sorted(zip(xs, ys, texts), key=lambda t: (-t[1], t[0])):
-        for dx, dy in offsets:
-            ha = "left" if dx > 0 else "right" if dx < 0 else "center"
-            va = "bottom" if dy > 0 else "top" if dy < 0 else "center"
-            ann = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va,
-                              fontsize=fontsize, arrowprops={"arrowstyle": "-", "lw": 0.5, "color": "0.5"})
-            box = ann.get_window_extent(renderer).expanded(1.05, 1.1)
-            if not any(box.overlaps(b) for b in placed):
-                placed.append(box)
-                out.append(ann)
-                break
-            ann.remove()
-        else:  # nowhere free: keep the last position
-            ann = ax.annotate(text, (x, y), xytext=offsets[-1], textcoords="offset points", fontsize=fontsize)
-            placed.append(ann.get_window_extent(renderer))
-            out.append(ann)
-    return out
-
-
 def plot_ipa(result: SatisfactionResult, *, ax: Any = None, both_crosshairs: bool = True, labels: bool = True) -> Any:
     """The importance–performance grid of an :func:`ipa` result, with both crosshairs and non-overlapping labels.
 
@@ -2201,6 +2172,8 @@ def plot_ipa(result: SatisfactionResult, *, ax: Any = None, both_crosshairs: boo
     """
     import matplotlib.pyplot as plt
 
+    from .plots import place_labels
+
     if not isinstance(result, SatisfactionResult) or "quadrant" not in result.table.columns:
         raise SatisfactionError(f"plot_ipa: 'result' must come from ipa() (got {type(result).__name__})")
     ax = plt.gca() if ax is None else ax
@@ -2226,7 +2199,7 @@ def plot_ipa(result: SatisfactionResult, *, ax: Any = None, both_crosshairs: boo
                   else "Importance (derived: r with overall satisfaction)")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2, fontsize=8, frameon=False)
     if labels:
-        _place_labels(ax, t["estimate"].to_numpy(), t["importance"].to_numpy(), [_label(a) for a in t.index])
+        place_labels(ax, t["estimate"].to_numpy(), t["importance"].to_numpy(), [_label(a) for a in t.index], fontsize=9)
     return ax
 
 
