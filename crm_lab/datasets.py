@@ -49,6 +49,7 @@ __all__ = [
     "load",
     "load_all",
     "load_truth",
+    "manifest_problems",
     "connect",
     "write_tables",
     "write_database",
@@ -1337,7 +1338,7 @@ def verify(data_dir: str | Path | None = None, *, regenerate: bool = False) -> l
     folder = _source(data_dir)
     if isinstance(folder, _Database):
         raise ValueError(f"verify checks a folder of CSV files against its {MANIFEST}; {folder} is a database file (use load_all)")
-    problems = _manifest_problems(folder)
+    problems = manifest_problems(folder)
     try:
         load_all(folder)
     except (DataValidationError, FileNotFoundError) as exc:
@@ -1368,8 +1369,14 @@ def _dataset_files(folder: Path) -> list[str]:
     return [n for n in names if os.path.lexists(folder / n)]
 
 
-def _manifest_problems(folder: Path) -> list[str]:
-    """What is wrong with the folder's manifest, and with each file against it."""
+def manifest_problems(folder: str | Path) -> list[str]:
+    """What is wrong with the folder's manifest, and with each file against it (empty: an unchanged dataset).
+
+    The manifest must list exactly the dataset's files present (tables and
+    truth files), as plain names of this folder, each once, with its SHA-256;
+    problems name the manifest's line numbers.  Other files are ignored.
+    """
+    folder = Path(folder)
     manifest = folder / MANIFEST
     kind = _special(manifest)
     if kind:

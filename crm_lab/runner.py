@@ -285,12 +285,24 @@ class NotebookExecutionError(PapermillExecutionError):
             output,
         )
 
+    def _evalue_lines(self) -> list[str]:
+        return [line.rstrip() for line in str(self.evalue).strip().splitlines() if line.strip()]
+
     def headline(self) -> str:
-        """One line: notebook, cell, error and the partial output's path."""
+        """One line: notebook, cell, error (its first line, then ``…`` if it has more) and the partial output."""
         return (
             f"notebook {self.notebook.stem} failed in cell [{self.exec_count}] "
-            f"({self.ename}: {self.evalue}); partial output: {self.output}"
+            f"({self.ename}: {_first_line(str(self.evalue))}); partial output: {self.output}"
         )
+
+    def describe(self) -> str:
+        """The headline, then every further line of the notebook's error, indented (no traceback).
+
+        A :class:`~crm_lab.datasets.DataValidationError` raised in the
+        notebook so keeps the file, the columns and the lines it names.
+        """
+        more = self._evalue_lines()[1:]
+        return "\n".join([self.headline()] + [line if line[:1].isspace() else f"  {line}" for line in more])
 
     def __str__(self) -> str:
         return self.headline() + super().__str__()
@@ -515,6 +527,18 @@ def _absolute_paths(parameters: Mapping[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------
 # Running one notebook
 # --------------------------------------------------------------------------
+def _check_output_dir(output_dir: str | Path) -> None:
+    """Raise before anything runs when *output_dir* is a file or cannot be created."""
+    from crm_lab._checks import CrmLabError
+    from crm_lab.cli import output_folder_problem  # cli stays light: it does not import runner
+
+    if not isinstance(output_dir, (str, os.PathLike)):
+        raise CrmLabError(f"'output_dir' must be a folder path, a str or pathlib.Path (got {output_dir!r})")
+    problem = output_folder_problem(output_dir)
+    if problem:
+        raise CrmLabError(f"output_dir {problem}")
+
+
 def _kernel_manager(console_log: Path) -> type[_CurrentPythonKernelManager]:
     return type("_LoggedKernelManager", (_CurrentPythonKernelManager,), {"console_log": str(console_log)})
 
@@ -628,7 +652,8 @@ def run_notebook(
     Raises
     ------
     ValueError
-        Unknown notebook or parameter name (nothing is executed).
+        Unknown notebook or parameter name, or an *output_dir* that is a
+        file or cannot be created (nothing is executed).
     FolderInUseError
         Another run is writing the same outputs or results folder.
     NotebookExecutionError
@@ -645,6 +670,7 @@ def run_notebook(
     path = resolve_notebook(name)
     params = dict(parameters or {})
     known = _check_parameters(path, params)
+    _check_output_dir(output_dir)
     if html:
         _require_html_export()
     return _execute(
@@ -796,7 +822,8 @@ def run_all(
     Raises
     ------
     ValueError
-        Unknown notebook or parameter (before anything runs).
+        Unknown notebook or parameter, or an *output_dir* that is a file or
+        cannot be created (before anything runs).
     NotebookExecutionError
         After every notebook ran: the first (in order) that failed; every
         failure was printed as it happened.
@@ -819,6 +846,7 @@ def run_all(
             "folder; leave it out (each notebook writes <output-dir>/<notebook>/results.json)"
         )
     knowns = [_check_parameters(path, params) for path in paths]
+    _check_output_dir(output_dir)
     if html:
         _require_html_export()
     root = Path(output_dir).resolve()
@@ -831,7 +859,7 @@ def run_all(
             errors[i] = outcome
             headline = getattr(outcome, "headline", None)
             reason = headline() if callable(headline) else f"{type(outcome).__name__}: {outcome}"
-            bar.finished(paths[i].stem, f"failed ({reason.splitlines()[0] if reason else ''}) after", seconds)
+            bar.finished(paths[i].stem, f"failed ({_first_line(reason)}) after", seconds)
         else:
             results[i] = outcome
             bar.finished(paths[i].stem, "done in", outcome.seconds)
@@ -944,6 +972,12 @@ def _point_key(notebook: str, parameters: Mapping[str, Any]) -> str:
 
 def _error_text(error: BaseException) -> str:
     return f"{getattr(error, 'ename', type(error).__name__)}: {getattr(error, 'evalue', error)}"
+
+
+def _first_line(text: str) -> str:
+    """The first line of *text*, then ``…`` when more lines follow (for a one-line progress message)."""
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return (lines[0] if lines else "") + (" …" if len(lines) > 1 else "")
 
 
 def _load_manifest(root: Path, stem: str) -> dict[str, Any]:
@@ -1063,7 +1097,8 @@ def sweep(
     ------
     ValueError
         Empty grid, empty value list, unknown parameter, an ``output_dir``
-        parameter, or ``workers < 1``.
+        parameter, ``workers < 1``, or an *output_dir* that is a file or
+        cannot be created.
     FolderInUseError
         Another sweep is running in *output_dir*, or it holds a sweep of
         another notebook.
@@ -1103,6 +1138,7 @@ def sweep(
             f"(<output-dir>/<point>/{path.stem}/); choose the sweep's folder with output_dir (--output-dir)"
         )
     known = _check_parameters(path, {**fixed, **grid})
+    _check_output_dir(output_dir)
     if html:
         _require_html_export()
     if scheduler is None:
@@ -1160,7 +1196,7 @@ def sweep(
             if isinstance(outcome, BaseException):
                 failures[i] = outcome
                 entry.update(status="failed", error=_error_text(outcome), seconds=seconds)
-                bar.finished(folders[i], f"failed ({_error_text(outcome)}) after", seconds)
+                bar.finished(folders[i], f"failed ({_first_line(_error_text(outcome))}) after", seconds)
             else:
                 entry.update(status="done", results=_jsonable(results or {}), seconds=seconds)
                 entry.pop("error", None)

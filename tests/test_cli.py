@@ -250,17 +250,19 @@ def fake_datasets(monkeypatch, tmp_path):
         calls.append(("generate", output_dir, seed))
         return [Path("datasets/exhibitors.csv"), Path("datasets/editions.csv")]
 
-    def verify(data_dir=None):
-        calls.append(("verify", data_dir))
+    def verify(data_dir=None, *, regenerate=False):
+        calls.append(("verify", data_dir) + (("regenerate",) if regenerate else ()))
         return list(problems)
 
-    def write_dictionary():
-        calls.append(("dictionary",))
+    def write_dictionary(path=None):
+        calls.append(("dictionary",) + ((path,) if path is not None else ()))
         return Path("datasets/DATA_DICTIONARY.md")
 
     module.generate_sample, module.verify, module.write_dictionary = (
         generate_sample, verify, write_dictionary
     )
+    module.MANIFEST = "MANIFEST.sha256"
+    module.sample_dir = lambda: tmp_path / "shipped"  # missing: nothing to overwrite
     monkeypatch.setitem(sys.modules, "crm_lab.datasets", module)
     return calls, problems
 
