@@ -487,7 +487,7 @@ def _cell_height(cell) -> float:
         return height + 10
     if cell.cell_type != "code":
         return 24 * _text_lines(cell.source, 120)
-    shown = not cell.get("transient", {}).get("remove_source") and cell.source.strip()
+    shown = not cell.metadata.get("transient", {}).get("remove_source") and cell.source.strip()
     height = (19 * len(cell.source.splitlines()) + 16) if shown else 0
     return height + sum(_output_height(o) for o in cell.get("outputs", []))
 
@@ -579,7 +579,7 @@ def prepare(
         # test markers are not for the audience
         cell.source = re.sub(r"^# NBVAL_\w+[^\n]*\n?", "", cell.source, flags=re.MULTILINE)
         if len(cell.source.splitlines()) > MAX_CODE_LINES:  # the output tells; long code is for the notebook
-            cell.setdefault("transient", {})["remove_source"] = True
+            cell.metadata.setdefault("transient", {})["remove_source"] = True  # where nbconvert 7 reads it
     split_tall_slides(nb)
     return nb
 

@@ -173,6 +173,19 @@ def test_notes_and_marked_solutions_in_a_small_deck():
     assert "YOUR CODE HERE" in body and "window.MathJax" in body
 
 
+def test_long_code_shows_only_its_output_on_the_slides():
+    md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    long = "\n".join(f"long_code_line_{i} = {i}" for i in range(slides.MAX_CODE_LINES + 1))
+    nb = nbformat.v4.new_notebook(cells=[
+        md("# Title"),
+        code(long, outputs=[nbformat.v4.new_output("stream", text="long_cell_output_5512\n")]),
+        code("short_code_7781 = 1"),
+    ])
+    body = slides.deck_html(nb, name="small")
+    assert "long_cell_output_5512" in body and "short_code_7781" in body
+    assert "long_code_line_3" not in body  # nbconvert reads metadata.transient.remove_source
+
+
 def test_external_references_finds_what_loads():
     page = ('<link rel="stylesheet" href="https://x.example/a.css"><script src="//cdn.example/r.js"></script>'
             '<a href="https://doi.org/10.1/x">paper</a><style>@import url("http://f.example/f.css");</style>')
