@@ -10,6 +10,8 @@ once per process (the shipped datasets, or ``data_dir``).
 =====  ===========================  ================================================
  nb    function                     teaches
 =====  ===========================  ================================================
+ 01    :func:`nps_survey_size`      survey size -> width of the NPS interval (Wald and
+                                    adjusted Wald, :func:`satisfaction.nps_from_counts`)
  02    :func:`kano_survey_size`     survey size -> chance of recovering the planted
                                     Kano category (:func:`kano.simulate_decisions`)
  03    :func:`attenuation`          reliability of two scales -> the observed path
@@ -41,6 +43,7 @@ __all__ = [
     "clv_retention",
     "kano_survey_size",
     "loyalty_thresholds",
+    "nps_survey_size",
     "stage_retention",
     "switching_levers",
 ]
@@ -337,3 +340,71 @@ def stage_retention(stage: str = "exploration", points: float = 0.05, *, discoun
     text = (f"{points:.0%} more retention in the {stage} stage adds {table.loc[stage, 'gain']:,.0f} CNY to an exhibitor "
             f"in that stage and {table['gain'].iloc[0]:,.0f} to a new entrant ({table.index[0]}).")
     return WhatIf("Lifecycle: stage retention", table, text, fig)
+
+
+# --------------------------------------------------------------------------
+# 01 Satisfaction: survey size and the interval of the NPS
+# --------------------------------------------------------------------------
+def nps_survey_size(n: int = 100, *, confidence: float = 0.95, scores: Any = None, data_dir: str = "",
+                    n_surveys: int = 20, seed: int = 2024) -> WhatIf:
+    """Width of the NPS interval for a survey of *n* respondents answering like the sample, and 20 such surveys.
+
+    *scores*: the 0–10 recommendation answers whose shares of detractors,
+    passives and promoters define the population (default: the ``nps``
+    answers at the survey edition of ``data_dir``'s survey, as in
+    notebook 01).  The table gives the sample's Wald interval and, for *n*
+    respondents with the sample's shares (counts rounded to sum to *n*), the
+    Wald and the adjusted-Wald interval (Rocks 2016) from
+    :func:`crm_lab.satisfaction.nps_from_counts`; the text adds how many of
+    *n_surveys* simulated surveys of *n* (multinomial draws with the sample's
+    shares) give an interval that covers the sample's NPS.
+    """
+    from crm_lab import satisfaction as sat
+
+    if scores is None:
+        survey = _tables(data_dir, ("survey",))["survey"]
+        scores = survey.loc[survey["edition"] == survey["edition"].max(), "nps"]
+    full = sat.nps(scores, confidence=confidence)
+    shares = np.array([full.detractors, full.passives, full.promoters])
+
+    def counts(size: int) -> np.ndarray:  # the sample's shares as whole answers summing to size (largest remainder)
+        raw = size * shares
+        whole = np.floor(raw).astype(int)
+        whole[np.argsort(whole - raw)[: size - whole.sum()]] += 1
+        return whole
+
+    def interval(c, method: str):
+        return sat.nps_from_counts(*(int(v) for v in c), confidence=confidence, method=method)
+
+    n = int(n)
+    rows = {"the sample (Wald)": full, f"{n} respondents (Wald)": interval(counts(n), "wald"),
+            f"{n} respondents (adjusted Wald)": interval(counts(n), "adjusted_wald")}
+    table = pd.DataFrame({"n": [r.n for r in rows.values()], "estimate": [r.nps for r in rows.values()],
+                          "se": [r.se for r in rows.values()], "ci_low": [r.ci_low for r in rows.values()],
+                          "ci_high": [r.ci_high for r in rows.values()]},
+                         index=pd.Index(list(rows), name="interval"))
+    table["width"] = table["ci_high"] - table["ci_low"]
+    draws = np.random.default_rng(seed).multinomial(n, shares / shares.sum(), size=int(n_surveys))
+    sims = {m: [interval(d, m) for d in draws] for m in ("wald", "adjusted_wald")}
+    covered = {m: sum(r.ci_low <= full.nps <= r.ci_high for r in rs) for m, rs in sims.items()}
+
+    fig, ax = _figure(8, 3.6)
+    y = np.arange(len(draws))
+    low, high = 100 * table.iloc[1][["ci_low", "ci_high"]]
+    ax.axvspan(low, high, color="#dd8452", alpha=0.15,
+               label=f"Wald interval of {n} respondents with the sample's shares")
+    for method, name, colour, offset in (("wald", "Wald", "grey", -0.15),
+                                         ("adjusted_wald", "adjusted Wald", "#4c72b0", 0.15)):
+        rs = sims[method]
+        ax.hlines(y + offset, [100 * r.ci_low for r in rs], [100 * r.ci_high for r in rs], color=colour,
+                  label=f"{name}: {covered[method]} of {len(rs)} cover the sample's NPS")
+        ax.plot([100 * r.nps for r in rs], y + offset, "|", color=colour)
+    ax.axvline(100 * full.nps, color="black", ls="--", lw=1, label=f"the sample's NPS ({full.n} respondents)")
+    ax.set(yticks=[], xlim=(-100, 100), ylim=(-1, len(draws) + 4.5), xlabel="NPS (points)",
+           title=f"{len(draws)} simulated surveys of {n} respondents, {confidence:.0%} intervals")
+    ax.legend(fontsize=8, loc="upper left", ncol=2)
+    text = (f"With {n} respondents answering like this survey, the {confidence:.0%} interval of the NPS is about "
+            f"{100 * table['width'].iloc[1]:.0f} points wide (this survey of {full.n}: "
+            f"{100 * table['width'].iloc[0]:.0f}); of {len(draws)} simulated surveys of {n}, {covered['wald']} Wald and "
+            f"{covered['adjusted_wald']} adjusted-Wald intervals cover the sample's NPS.")
+    return WhatIf("NPS: survey size", table, text, fig)

@@ -3,6 +3,7 @@
 In a notebook cell::
 
     from crm_lab import widgets
+    widgets.nps_survey_size()           # 01: survey size -> width of the NPS interval
     widgets.kano_survey_size()          # 02: survey size -> recovering the Kano category
     widgets.attenuation()               # 03: reliability -> attenuation of a path
     widgets.loyalty_thresholds()        # 04: thresholds -> Dick & Basu / Jones & Sasser shares
@@ -38,6 +39,7 @@ __all__ = [
     "clv_retention",
     "kano_survey_size",
     "loyalty_thresholds",
+    "nps_survey_size",
     "stage_retention",
     "switching_levers",
 ]
@@ -152,3 +154,9 @@ def stage_retention(stage: str = "exploration", points: float = 0.05, discount: 
         "points": _float("retention gain", points, 0.0, 0.20, 0.01),
         "discount": _float("discount", discount, 0.0, 0.30, 0.01),
     })
+
+
+def nps_survey_size(n: int = 100, *, confidence: float = 0.95, data_dir: str | None = "") -> WhatIfWidget:
+    """01 — respondents per survey -> width of the NPS interval (Wald and adjusted Wald), 20 simulated surveys."""
+    return WhatIfWidget(partial(whatif.nps_survey_size, confidence=confidence, data_dir=_folder(data_dir)),
+                        {"n": w.IntSlider(value=n, min=10, max=2000, step=10, description="respondents")})

@@ -19,6 +19,7 @@ CASES = [
     (whatif.switching_levers, {"satisfaction_shift": 0.5, "switching_cost_shift": -0.5}),
     (whatif.clv_retention, {"retention": 0.8, "discount": 0.12}),
     (whatif.stage_retention, {"stage": "decline", "points": 0.1}),
+    (whatif.nps_survey_size, {"n": 200}),
 ]
 
 
@@ -88,3 +89,23 @@ def test_widget_has_static_rendering_and_updates():
     box._controls["retention"].value = 0.8
     assert box.result.table.iloc[2, 0] > before
     assert {"stage", "points", "discount"} == set(widgets.stage_retention().values())
+
+
+def test_nps_interval_width_follows_rocks_and_square_root_of_n():
+    from scipy import stats as sps
+
+    from crm_lab import datasets
+
+    survey = datasets.load("survey")
+    x = survey.loc[survey["edition"] == survey["edition"].max(), "nps"].to_numpy()
+    pro, det = (x >= 9).mean(), (x <= 6).mean()
+    half = sps.norm.ppf(0.975) * np.sqrt(((pro + det) - (pro - det) ** 2) / (4 * len(x)))  # Rocks (2016), eq. 2
+    result = whatif.nps_survey_size(4 * len(x), confidence=0.95)
+    table = result.table
+    assert table["n"].tolist() == [len(x), 4 * len(x), 4 * len(x)]
+    row = table.iloc[1]  # four times the respondents, the sample's shares: half the width
+    assert row["estimate"] == pytest.approx(pro - det)
+    assert row["ci_low"] == pytest.approx(pro - det - half) and row["ci_high"] == pytest.approx(pro - det + half)
+    assert row["width"] == pytest.approx(table["width"].iloc[0] / 2)
+    assert whatif.nps_survey_size(40).table["width"].iloc[1] > row["width"]
+    assert "surveys of" in result.text
