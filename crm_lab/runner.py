@@ -86,6 +86,7 @@ __all__ = [
     "RunResult",
     "SweepError",
     "default_workers",
+    "expected_seconds",
     "list_notebooks",
     "resolve_notebook",
     "run_all",
@@ -780,6 +781,28 @@ class _Progress:
             sys.stderr.flush()
 
 
+def expected_seconds(path: str | Path) -> float:
+    """How long *path* took when it was last executed: the sum of papermill's cell durations in the file.
+
+    0 for a notebook without papermill metadata (never executed by papermill)
+    or one that cannot be read.
+
+    >>> expected_seconds(list_notebooks()[0]) > 0
+    True
+    """
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except (OSError, ValueError):
+        return 0.0
+    return float(sum(c.get("metadata", {}).get("papermill", {}).get("duration") or 0 for c in nb.cells))
+
+
+def _longest_first(paths: Sequence[Path]) -> list[int]:
+    """Indices of *paths*, the slowest notebook (by :func:`expected_seconds`) first; ties in the given order."""
+    seconds = [expected_seconds(p) for p in paths]
+    return sorted(range(len(paths)), key=lambda i: -seconds[i])
+
+
 def run_all(
     names: Iterable[str | Path] | None = None,
     *,
@@ -812,7 +835,9 @@ def run_all(
     workers : int, optional
         Notebooks executed at the same time, each in its own worker process;
         default :func:`default_workers`.  1 runs them one after another in
-        this process.
+        this process.  In parallel, the notebooks start slowest first (by
+        :func:`expected_seconds` of the committed file), so that the run does
+        not end waiting for a long notebook started last.
 
     Returns
     -------
@@ -879,7 +904,7 @@ def run_all(
             try:
                 starts = {}
                 futures = {}
-                for i in range(len(paths)):
+                for i in _longest_first(paths):  # the longest first: the last to finish is then a short one
                     futures[pool.submit(_execute, paths[i], root, params, knowns[i], html=html, progress=False,
                                         kernel_name=kernel_name, cwd=None)] = i
                     starts[i] = time.perf_counter()

@@ -500,3 +500,16 @@ def test_sweep_reruns_points_whose_notebook_code_changed(demo, tmp_path, monkeyp
     other = write_notebook(tmp_path / "other.ipynb")
     with pytest.raises(runner.FolderInUseError, match="holds a sweep of notebook 'demo', not 'other'"):
         runner.sweep(other, grid, output_dir=tmp_path / "sw", progress=False, workers=1)
+
+
+def test_run_all_starts_the_slowest_notebook_first(tmp_path):
+    """make suite's order: by the papermill durations recorded in each committed notebook."""
+    paths = []
+    for name, seconds in (("a", [1.0, 2.0]), ("b", [10.0]), ("c", []), ("d", [0.5, None])):
+        cells = [nbformat.v4.new_code_cell("1", metadata={"papermill": {"duration": s}}) for s in seconds]
+        paths.append(tmp_path / f"{name}.ipynb")
+        nbformat.write(nbformat.v4.new_notebook(cells=cells), paths[-1])
+    (tmp_path / "broken.ipynb").write_text("not json")
+    assert [runner.expected_seconds(p) for p in paths] == [3.0, 10.0, 0.0, 0.5]
+    assert runner.expected_seconds(tmp_path / "broken.ipynb") == 0.0
+    assert [paths[i].stem for i in runner._longest_first(paths)] == ["b", "a", "d", "c"]
