@@ -25,6 +25,7 @@ notebook (default: the sample).
 from __future__ import annotations
 
 import base64
+import math
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -91,6 +92,11 @@ def _folder(data_dir: str | None) -> str:
     return str(data_dir) if data_dir else ""
 
 
+def _top(value: float, usual: float) -> float:
+    """A slider's upper end: *usual*, or a round step above a starting *value* beyond it (never clamped)."""
+    return max(usual, math.ceil(float(value) * 10) / 10)
+
+
 def _float(description: str, value: float, low: float, high: float, step: float, fmt: str = ".2f") -> w.FloatSlider:
     return w.FloatSlider(value=value, min=low, max=high, step=step, description=description, readout_format=fmt)
 
@@ -134,25 +140,26 @@ def switching_levers(satisfaction_shift: float = 0.5, switching_cost_shift: floa
     })
 
 
-def clv_retention(retention: float = 0.7, discount: float = 0.10, *, data_dir: str | None = "") -> WhatIfWidget:
-    """06 — retention and discount rate -> margin multiple and CLV."""
-    margin = whatif.sample_margin(_folder(data_dir))
+def clv_retention(retention: float = 0.7, discount: float = 0.10, *, margin_rate: float = 0.30,
+                  data_dir: str | None = "") -> WhatIfWidget:
+    """06 — retention and discount rate -> margin multiple and CLV (margin: *margin_rate* × spend, as notebook 06)."""
+    margin = whatif.sample_margin(_folder(data_dir), float(margin_rate))
     return WhatIfWidget(partial(whatif.clv_retention, margin=margin), {
         "retention": _float("retention", retention, 0.0, 0.95, 0.01),
-        "discount": _float("discount", discount, 0.0, 0.30, 0.01),
+        "discount": _float("discount", discount, 0.0, _top(discount, 0.30), 0.01),
     })
 
 
 def stage_retention(stage: str = "exploration", points: float = 0.05, discount: float = 0.10, *,
-                    data_dir: str | None = "") -> WhatIfWidget:
-    """07 — a retention gain in one stage -> lifetime value per starting stage."""
+                    margin_rate: float = 0.30, data_dir: str | None = "") -> WhatIfWidget:
+    """07 — a retention gain in one stage -> lifetime value per starting stage (margins at *margin_rate*, as notebook 07)."""
     from crm_lab.schema import STAGES
 
-    chain, margins = whatif._chain(_folder(data_dir))
+    chain, margins = whatif._chain(_folder(data_dir), float(margin_rate))
     return WhatIfWidget(partial(whatif.stage_retention, chain=chain, margins=margins), {
         "stage": w.Dropdown(options=list(STAGES), value=stage, description="stage"),
-        "points": _float("retention gain", points, 0.0, 0.20, 0.01),
-        "discount": _float("discount", discount, 0.0, 0.30, 0.01),
+        "points": _float("retention gain", points, 0.0, _top(points, 0.20), 0.01),
+        "discount": _float("discount", discount, 0.0, _top(discount, 0.30), 0.01),
     })
 
 

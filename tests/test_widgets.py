@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from crm_lab import whatif
+from crm_lab import whatif, widgets
 
 #: Each callback must feel live: under this many seconds per change on the sample.
 LIVE = 0.3
@@ -80,7 +80,7 @@ def test_stage_retention_gain_is_nonnegative():
 
 
 def test_widget_has_static_rendering_and_updates():
-    widgets = pytest.importorskip("crm_lab.widgets")
+
     box = widgets.clv_retention(retention=0.6)
     bundle = box._repr_mimebundle_()
     assert {"image/png", "text/plain", "text/html"} <= set(bundle)
@@ -109,3 +109,14 @@ def test_nps_interval_width_follows_rocks_and_square_root_of_n():
     assert row["width"] == pytest.approx(table["width"].iloc[0] / 2)
     assert whatif.nps_survey_size(40).table["width"].iloc[1] > row["width"]
     assert "surveys of" in result.text
+
+
+def test_money_widgets_follow_the_notebooks_margin_rate_and_never_clamp_a_start():
+    """A notebook's margin_rate and a discount beyond the usual slider range reach the widget unchanged."""
+    low, high = widgets.clv_retention(margin_rate=0.15), widgets.clv_retention(margin_rate=0.30)
+    assert low.result.table.loc["margin per period", "value"] == pytest.approx(
+        high.result.table.loc["margin per period", "value"] / 2)
+    assert widgets.clv_retention(discount=0.45).values()["discount"] == pytest.approx(0.45)
+    a, b = widgets.stage_retention(margin_rate=0.15), widgets.stage_retention(margin_rate=0.30)
+    assert a.result.table["before"].to_numpy() == pytest.approx(b.result.table["before"].to_numpy() / 2)
+    assert widgets.stage_retention(points=0.35).values()["points"] == pytest.approx(0.35)
