@@ -425,7 +425,7 @@ def output_folder_problem(path: str | os.PathLike) -> str | None:
     >>> output_folder_problem(__file__)  # doctest: +ELLIPSIS
     '...cli.py is a file; give a folder'
     >>> output_folder_problem(Path(__file__) / "sub")  # doctest: +ELLIPSIS
-    '...sub cannot be created: ..._checks.py is a file, not a folder'
+    '...sub cannot be created: ...cli.py is a file, not a folder'
     """
     if "\0" in os.fspath(path):
         return f"{path!r} cannot be used: a path cannot hold a NUL byte"
