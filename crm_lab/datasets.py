@@ -788,6 +788,16 @@ def _whole_numbers(text: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return values, bad, beyond
 
 
+def _out_of_range(col: Column, numbers: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """Where a valid (*ok*) value lies outside the column's allowed range."""
+    out = np.zeros_like(ok)
+    if col.low is not None:
+        out |= ok & (numbers < col.low)
+    if col.high is not None:
+        out |= ok & (numbers > col.high)
+    return out
+
+
 def _convert(col: Column, text: pd.Series, problems: list[str], unit: str = "line", key: bool = False) -> pd.Series:
     """Typed values of one column; appends a sentence to *problems* per violation.
 
@@ -816,11 +826,7 @@ def _convert(col: Column, text: pd.Series, problems: list[str], unit: str = "lin
                 f"and {_INT64_RANGE}; {_describe(beyond, values, lines, unit)}"
             )
         ok = ~missing & ~bad & ~beyond
-        out_of_range = np.zeros_like(ok)
-        if col.low is not None:
-            out_of_range |= ok & (ints < col.low)
-        if col.high is not None:
-            out_of_range |= ok & (ints > col.high)
+        out_of_range = _out_of_range(col, ints, ok)
         if out_of_range.any():
             problems.append(f"{where}: values out of range, expected {col.allowed}{units}; {_describe(out_of_range, values, lines, unit)}")
         ints[~ok] = 0
@@ -833,11 +839,7 @@ def _convert(col: Column, text: pd.Series, problems: list[str], unit: str = "lin
         if bad.any():
             problems.append(f"{where}: expected numbers ({col.allowed}), got {_describe(bad, values, lines, unit)}")
         ok = ~missing & ~bad
-        out_of_range = np.zeros_like(ok)
-        if col.low is not None:
-            out_of_range |= ok & (numbers < col.low)
-        if col.high is not None:
-            out_of_range |= ok & (numbers > col.high)
+        out_of_range = _out_of_range(col, numbers, ok)
         if out_of_range.any():
             what = "negative amounts" if col.unit == "CNY" and col.low == 0 else "values out of range"
             units = f" ({col.unit})" if col.unit else ""

@@ -14,9 +14,8 @@ import sys
 import types
 from pathlib import Path
 
-import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook
+import userdata
 
 from crm_lab import cli, datasets, runner
 from crm_lab._checks import CrmLabError
@@ -25,13 +24,7 @@ PARAMETERS = 'seed: int = 1  # random seed\ndata_dir: str = ""  # data folder\no
 
 
 def write_notebook(path, *cells):
-    nb = new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                               "language": "python"}})
-    nb.cells = [new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]})]
-    nb.cells += [new_code_cell(source) for source in cells]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, path)
-    return path
+    return userdata.write_notebook(path, cells, parameters=PARAMETERS)
 
 
 @pytest.fixture

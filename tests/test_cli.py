@@ -13,7 +13,8 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+import userdata
+from nbformat.v4 import new_code_cell, new_markdown_cell
 
 from crm_lab import cli, runner
 
@@ -50,22 +51,13 @@ ex.check("98.1", answer)
 
 
 def write_notebook(path):
-    nb = new_notebook(
-        metadata={
-            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
-        }
-    )
-    nb.cells = [
-        new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]}),
-        new_code_cell(SETUP),
+    return userdata.write_notebook(path, [
+        SETUP,
         new_markdown_cell("## Exercise"),
-        new_code_cell(EXERCISE),
+        EXERCISE,
         new_code_cell("bonus = 42", metadata={"tags": ["solution"]}),
-        new_code_cell('ex.check("98.2", globals().get("bonus"))'),
-    ]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, path)
-    return path
+        'ex.check("98.2", globals().get("bonus"))',
+    ], parameters=PARAMETERS)
 
 
 @pytest.fixture

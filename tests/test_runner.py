@@ -19,7 +19,8 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+import userdata
+from nbformat.v4 import new_code_cell, new_markdown_cell
 from papermill.exceptions import PapermillExecutionError
 
 from crm_lab import runner
@@ -59,20 +60,8 @@ if fail:
 
 
 def write_notebook(path: Path) -> Path:
-    nb = new_notebook(
-        metadata={
-            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
-        }
-    )
-    nb.cells = [
-        new_markdown_cell("# Demo"),
-        new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]}),
-        new_code_cell(BODY),
-        new_code_cell(FAIL),
-    ]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, path)
-    return path
+    return userdata.write_notebook(path, [new_markdown_cell("# Demo"), new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]}),
+                                          BODY, FAIL])
 
 
 @pytest.fixture
@@ -337,11 +326,7 @@ def test_a_folder_in_use_is_refused_and_stale_results_are_never_returned(demo, t
                            rf"\(process {os.getpid()} on .*\); wait for it"):
             runner.run_notebook(demo, output_dir=out, html=False, progress=False)
     silent = tmp_path / "nbs" / "silent" / "demo.ipynb"  # declares output_dir, writes no results
-    silent.parent.mkdir(parents=True)
-    nbformat.write(new_notebook(cells=[new_code_cell('output_dir: str = ""', metadata={"tags": ["parameters"]}),
-                                       new_code_cell("x = 1")],
-                                metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                                         "language": "python"}}), silent)
+    userdata.write_notebook(silent, ["x = 1"], parameters='output_dir: str = ""')
     result = runner.run_notebook(silent, output_dir=out, html=False, progress=False)
     assert result.results == {}
     assert not (out / "demo" / "results.json").exists()

@@ -39,7 +39,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+import userdata
+from nbformat.v4 import new_code_cell, new_markdown_cell
 
 from crm_lab import datasets, exercises, runner, teaching
 
@@ -426,8 +427,7 @@ def _same_student_cells(ours: nbformat.NotebookNode, theirs: nbformat.NotebookNo
 
 
 def _synthetic_notebook(path: Path) -> Path:
-    nb = new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-    nb.cells = [
+    cells = [
         new_markdown_cell("## Exercise 99.1\nGoal: the mean share, by hand."),
         new_code_cell("answer_1 = ...\n### BEGIN SOLUTION\nshares = [0.2, 0.4]\n"
                       "answer_1 = sum(shares) / len(shares)\n### END SOLUTION", metadata={"tags": ["solution"]}),
@@ -439,8 +439,7 @@ def _synthetic_notebook(path: Path) -> Path:
         new_markdown_cell("Why?\n### BEGIN SOLUTION\nBecause the total counts all answers.\n### END SOLUTION"),
         new_markdown_cell("**Rubric.** A good answer reruns on three seeds.", metadata={"tags": ["solution"]}),
     ]
-    nbformat.write(nb, path)
-    return path
+    return userdata.write_notebook(path, cells)
 
 
 def test_nbgrader_takes_a_synthetic_notebook(tmp_path):

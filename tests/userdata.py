@@ -1,6 +1,6 @@
-"""A user's data folder for the notebook tests: another simulated market written in the documented schema.
+"""Files a test writes as a user would: another simulated market in the documented schema, a small notebook.
 
-Tests get it through the ``user_data`` fixture of conftest.py.
+Tests get the data folder through the ``user_data`` fixture of conftest.py.
 """
 
 import nbformat
@@ -42,3 +42,19 @@ def check_outputs(executed):
             out[exercise_id] = "".join(o.get("data", {}).get("text/plain", "") for o in cell.get("outputs", [])
                                        if o.get("output_type") in ("execute_result", "display_data"))
     return out
+
+
+KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
+
+
+def write_notebook(path, cells, *, parameters=None):
+    """A notebook file on the python3 kernel: a parameters cell (tagged), if given, then *cells*.
+
+    *cells*: notebook cells, or strings for code cells.  Creates the folder; returns *path*.
+    """
+    made = [nbformat.v4.new_code_cell(c) if isinstance(c, str) else c for c in cells]
+    if parameters is not None:
+        made.insert(0, nbformat.v4.new_code_cell(parameters, metadata={"tags": ["parameters"]}))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nbformat.v4.new_notebook(cells=made, metadata={"kernelspec": dict(KERNELSPEC)}), path)
+    return path
