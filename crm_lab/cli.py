@@ -209,7 +209,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 def _cmd_student(args: argparse.Namespace) -> int:
     from crm_lab import teaching
 
-    paths = teaching.make_student_versions(args.output_dir)
+    paths = teaching.make_student_versions(args.output_dir, args.notebooks)
     for path in paths:
         print(path)
     print(f"{len(paths)} student version(s) written to {Path(args.output_dir)}")
@@ -359,6 +359,8 @@ def _parser() -> argparse.ArgumentParser:
     student = commands.add_parser(
         "student", parents=[debug], help="write student versions (solutions removed)"
     )
+    student.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
+                         help='e.g. 02 or 02_kano_model (default: every notebook)')
     student.add_argument("--output-dir", type=_output_folder, metavar="DIR", default="build/student",
                          help="default: %(default)s")
     student.set_defaults(handler=_cmd_student)

@@ -27,6 +27,7 @@ import ast
 import copy
 import re
 import textwrap
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -311,13 +312,15 @@ def make_student_version(notebook: str | Path, out_path: str | Path) -> Path:
     return out_path
 
 
-def make_student_versions(output_dir: str | Path) -> list[Path]:
-    """Write the student version of every notebook of the suite (``make student``).
+def make_student_versions(output_dir: str | Path, notebooks: Sequence[str | Path] | None = None) -> list[Path]:
+    """Write the student version of every notebook of the suite (``make student``), or of *notebooks*.
 
     Parameters
     ----------
     output_dir : str or pathlib.Path
         Folder for ``NN_name.ipynb`` student versions (created if needed).
+    notebooks : sequence of str or pathlib.Path, optional
+        Only these (``"02"``, ``"02_kano_model"`` or a path); default: all.
 
     Returns
     -------
@@ -331,10 +334,10 @@ def make_student_versions(output_dir: str | Path) -> list[Path]:
     from crm_lab import runner  # papermill & co. only when building
 
     output_dir = Path(output_dir)
-    notebooks = runner.list_notebooks()
-    if not notebooks:
+    paths = runner.list_notebooks() if not notebooks else [runner.resolve_notebook(n) for n in notebooks]
+    if not paths:
         raise ValueError(f"no notebooks found in {runner.notebooks_dir()}")
-    return [make_student_version(path, output_dir / path.name) for path in notebooks]
+    return [make_student_version(path, output_dir / path.name) for path in paths]
 
 
 # --------------------------------------------------------------------------

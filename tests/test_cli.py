@@ -284,3 +284,11 @@ def test_data_commands_without_datasets_module(monkeypatch, capsys):
     assert capsys.readouterr().err == (
         "crm-lab: error: crm_lab.datasets is not available in this installation\n"
     )
+
+
+def test_student_version_of_named_notebooks_only(tmp_path, capsys):
+    assert cli.main(["student", "02", "05_switching_costs", "--output-dir", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["02_kano_model.ipynb", "05_switching_costs.ipynb"]
+    assert "2 student version(s)" in capsys.readouterr().out
+    assert cli.main(["student", "99", "--output-dir", str(tmp_path / "x")]) == 2
+    assert "unknown notebook '99'" in capsys.readouterr().err
