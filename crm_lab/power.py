@@ -42,6 +42,7 @@ __all__ = [
     "PowerError",
     "analytic_power",
     "interaction_power",
+    "latent_design",
     "power_by_simulation",
     "power_curve",
     "simulate_moderation",
@@ -166,6 +167,91 @@ def smallest_n(curve: pd.DataFrame, *, target: float = 0.8, column: str = "power
 # --------------------------------------------------------------------------
 # power of the interaction test of a moderation model
 # --------------------------------------------------------------------------
+def latent_design(b_x: float, b_m: float, b_xm: float, r: float, reliability: Any) -> dict[str, Any]:
+    """The latent design of :func:`simulate_moderation` behind standardised estimates on observed scores.
+
+    Inverts the attenuation that :func:`simulate_moderation` applies: with
+    standard-normal latent scores and classical measurement error of
+    reliabilities ``(rho_x, rho_m, rho_y)``, a regression of the observed y on
+    the observed, standardised x, m and their product estimates
+
+    * ``r_obs = sqrt(rho_x rho_m) r`` for the correlation of x and m;
+    * main effects whose covariances with y are ``sqrt(rho_x rho_y) (b_x + b_m r)``
+      and ``sqrt(rho_m rho_y) (b_x r + b_m)`` (the product is uncorrelated
+      with x and m);
+    * a product coefficient ``sqrt(rho_x rho_m rho_y) b_xm (1 + r^2) / (1 + r_obs^2)``
+      (the product's reliability, Bohrnstedt & Marwell 1978; Busemeyer &
+      Jones 1983).
+
+    Parameters
+    ----------
+    b_x, b_m, b_xm, r : float
+        Standardised estimates on observed scores (the product term as the
+        coefficient of the product of the standardised scores) and the
+        observed correlation of x and m.
+    reliability : float or 3 floats
+        Of x, moderator and y (Cronbach's alpha is a lower bound: the
+        correction is then slightly too large).
+
+    Returns
+    -------
+    dict
+        ``b_x, b_m, b_xm, r`` of the latent model and ``reliability``, ready
+        for :func:`power_curve` (``power_curve(sizes, **latent_design(...))``).
+
+    Raises
+    ------
+    PowerError
+        If the reliabilities are too low for the observed correlation or
+        effects (the latent design would explain more than all of y).
+
+    Notes
+    -----
+    Tested: the design recovered from a regression on 400,000 simulated
+    observations of :func:`simulate_moderation` matches the planted one.
+
+    References
+    ----------
+    Bohrnstedt, G. W., & Marwell, G. (1978). The reliability of products of
+    two random variables. *Sociological Methodology*, 9, 254–273.
+
+    Busemeyer, J. R., & Jones, L. E. (1983). Analysis of multiplicative
+    combination rules when the causal variables are measured with error.
+    *Psychological Bulletin*, 93(3), 549–562.
+
+    Examples
+    --------
+    >>> d = latent_design(0.24, 0.12, 0.05, 0.16, (0.8, 0.8, 0.8))
+    >>> round(d["r"], 3), round(d["b_xm"], 3)
+    (0.2, 0.069)
+    """
+    rho_x, rho_m, rho_y = _check_reliability(reliability)
+    r_obs = float(r)
+    r_lat = r_obs / math.sqrt(rho_x * rho_m)
+    if not -1 < r_lat < 1:
+        raise PowerError(
+            f"an observed correlation of {r_obs:.3f} between x and the moderator is impossible with reliabilities "
+            f"{rho_x:.2f} and {rho_m:.2f} (the latent correlation would be {r_lat:.2f}); check the reliabilities"
+        )
+    cov_x = b_x + b_m * r_obs  # covariances of the observed x and m with the observed y
+    cov_m = b_x * r_obs + b_m
+    a, b = cov_x / math.sqrt(rho_x * rho_y), cov_m / math.sqrt(rho_m * rho_y)
+    latent = {
+        "b_x": (a - r_lat * b) / (1 - r_lat**2),
+        "b_m": (b - r_lat * a) / (1 - r_lat**2),
+        "b_xm": float(b_xm) * (1 + r_obs**2) / (math.sqrt(rho_x * rho_m * rho_y) * (1 + r_lat**2)),
+        "r": r_lat,
+    }
+    try:
+        _residual_variance(latent["b_x"], latent["b_m"], latent["b_xm"], r_lat)
+    except PowerError:
+        raise PowerError(
+            f"corrected for reliabilities {rho_x:.2f}, {rho_m:.2f}, {rho_y:.2f}, the observed effects would explain "
+            "more than all of the outcome; the reliabilities are too low for these estimates"
+        ) from None
+    return {**{k: float(v) for k, v in latent.items()}, "reliability": (rho_x, rho_m, rho_y)}
+
+
 def _residual_variance(b_x: float, b_m: float, b_xm: float, r: float) -> float:
     explained = b_x**2 + b_m**2 + 2 * b_x * b_m * r + b_xm**2 * (1 + r**2)
     if explained >= 1:

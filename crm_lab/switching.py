@@ -64,7 +64,7 @@ import statsmodels.formula.api as smf
 from scipy import stats as sps
 from scipy.special import expit
 
-from . import measurement, regression
+from . import measurement, power, regression
 from ._checks import CrmLabError, check_choice, check_columns, check_confidence, check_frame, check_integer, numeric_columns
 from .resampling import percentile_interval
 from .results import Result, tidy_table
@@ -768,9 +768,12 @@ def power_inputs(
     (:func:`total_satisfaction_effect`), the direct effect of switching cost,
     the planted interaction, the latent correlation of satisfaction and
     switching cost, and the reliabilities of :func:`interaction_targets`.
-    Without one: the standardised estimates of *ols* and Cronbach's α of the
-    three scales in *survey* (:func:`crm_lab.measurement.reliability`), the
-    reliability that attenuates a product term (Aiken & West 1991, ch. 8).
+    Without one: the standardised estimates of *ols*, which are attenuated
+    by measurement error, corrected to the latent design with Cronbach's α
+    of the three scales in *survey* (:func:`crm_lab.measurement.reliability`)
+    by :func:`crm_lab.power.latent_design` — the simulation attenuates them
+    again, as a survey would (Aiken & West 1991, ch. 8).  α is a lower
+    bound of reliability, so the correction errs slightly large.
 
     References
     ----------
@@ -798,13 +801,16 @@ def power_inputs(
     data = ols.model.model.data.frame
     items = {"satisfaction": list(SCALES["satisfaction"]), "conative": list(SCALES["conative"]),
              "switching_cost": [i for f in FACETS for i in SCALES[f]]}
-    return {
-        "b_x": float(t[m["terms"]["x"]] * sd[m["x"]] / sd[m["y"]]),
-        "b_m": float(t[m["terms"]["moderator"]] * sd[m["moderator"]] / sd[m["y"]]),
-        "b_xm": float(ols.interaction.extra["standardized"]),
-        "r": float(np.corrcoef(data[m["terms"]["x"]], data[m["terms"]["moderator"]])[0, 1]),
-        "reliability": tuple(float(measurement.reliability(survey[items[k]]).alpha) for k in names),
-    }
+    try:  # the estimates are on observed scores: undo their attenuation, which the power simulation applies again
+        return power.latent_design(
+            float(t[m["terms"]["x"]] * sd[m["x"]] / sd[m["y"]]),
+            float(t[m["terms"]["moderator"]] * sd[m["moderator"]] / sd[m["y"]]),
+            float(ols.interaction.extra["standardized"]),
+            float(np.corrcoef(data[m["terms"]["x"]], data[m["terms"]["moderator"]])[0, 1]),
+            tuple(float(measurement.reliability(survey[items[k]]).alpha) for k in names),
+        )
+    except power.PowerError as error:
+        raise SwitchingError(f"power_inputs: {error}") from None
 
 
 def design_t(

@@ -432,8 +432,13 @@ def test_power_inputs_run_the_power_curve(sample):
     ols = _moderate(scores, "conative", "satisfaction", "switching_cost")
     inputs = sw.power_inputs(ols, survey=datasets.load("survey"))
     assert set(inputs) == {"b_x", "b_m", "b_xm", "r", "reliability"}
-    assert inputs["b_xm"] == pytest.approx(ols.interaction.extra["standardized"])
     assert all(0 < v < 1 for v in inputs["reliability"])
+    # the observed (attenuated) interaction, corrected to the latent design the simulation attenuates again
+    observed = ols.interaction.extra["standardized"]
+    assert abs(inputs["b_xm"]) > abs(observed)
+    assert inputs["b_xm"] == pytest.approx(
+        power.latent_design(0.0, 0.0, observed, inputs["r"] * np.sqrt(np.prod(inputs["reliability"][:2])),
+                            inputs["reliability"])["b_xm"])
     curve = power.power_curve([100], **inputs, reps=50, rng=0)
     assert list(curve["term"]) == ["x", "x:moderator"]
     targets = {"reliability_satisfaction": 0.8, "reliability_switching_cost": 0.6, "reliability_conative": 0.7}
@@ -511,3 +516,32 @@ def test_design_t_gives_the_power_of_the_power_curve_and_places_a_sample():
     assert at["sample_rejects"] and at["share_as_extreme"] == pytest.approx(np.mean(np.abs(t) >= 5.0))
     assert at["sample_unusual"] == (at["share_as_extreme"] < 0.05)
     assert not sw.sample_against_design(0.5, t, df=296)["sample_rejects"]
+
+
+@pytest.mark.parametrize("planted, reliability", [
+    ({"b_x": 0.3, "b_m": -0.2, "b_xm": -0.15, "r": 0.35}, (0.8, 0.65, 0.75)),
+    ({"b_x": 0.1, "b_m": 0.25, "b_xm": 0.2, "r": -0.2}, (0.7, 0.9, 0.6)),
+])
+def test_latent_design_recovers_the_planted_design_from_observed_scores(planted, reliability):
+    """Regress the observed y on the observed, standardised scores of a large simulated survey, then undo the attenuation."""
+    x, w, y = (v[0] for v in power.simulate_moderation(400_000, 1, **planted, reliability=reliability, rng=5))
+
+    def z(v):
+        return (v - v.mean()) / v.std()
+
+    design = np.column_stack([np.ones_like(x), z(x), z(w), z(x) * z(w)])
+    beta = np.linalg.lstsq(design, z(y), rcond=None)[0]
+    observed = dict(zip(("b_x", "b_m", "b_xm"), beta[1:]), r=np.corrcoef(x, w)[0, 1])
+    assert abs(observed["b_xm"]) < 0.8 * abs(planted["b_xm"])  # attenuated: the correction has work to do
+    latent = power.latent_design(**observed, reliability=reliability)
+    for key, value in planted.items():
+        assert latent[key] == pytest.approx(value, abs=0.01), key
+    assert latent["reliability"] == reliability
+
+
+def test_latent_design_refuses_impossible_reliabilities():
+    with pytest.raises(power.PowerError, match="impossible with reliabilities 0.30 and 0.30"):
+        power.latent_design(0.2, 0.1, 0.05, 0.5, (0.3, 0.3, 0.8))
+    with pytest.raises(power.PowerError, match="too low for these estimates"):
+        power.latent_design(0.6, 0.5, 0.1, 0.1, (0.5, 0.5, 0.5))
+
