@@ -5,7 +5,10 @@ Usage::
     python benchmarks/check_decks_offline.py [DECK_DIR] [--chromium PATH]
 
 DECK_DIR holds the ``*.slides.html`` files of ``crm-lab slides --all``
-(default: build/slides; ``make slides`` writes them).  Each deck is copied
+(default: build/slides; ``make slides`` writes them); a folder without decks
+is searched for the HTML copies ``crm-lab run`` writes (``make suite``:
+build/suite), which get the same offline check of their scripts and formulas
+(ready means the page finished typesetting; slides and screens are 0).  Each deck is copied
 to a temporary folder with a small probe script appended; Chromium opens the
 copy from ``file://`` with every host name mapped to nothing and a dead
 proxy (``--host-resolver-rules``, ``--proxy-server``), so a script, style or
@@ -65,6 +68,17 @@ PROBE = """
     } else if (revealReady && mathReady && tries > 20) {
       clearInterval(timer);
       measure();
+    } else if (!window.Reveal && tries > 20) {  // an HTML copy (crm-lab run), not a deck
+      clearInterval(timer);
+      var report = function () {
+        done({ready: true, horizontal: 0, screens: 0, tall: [],
+              math: document.querySelectorAll('mjx-container').length});
+      };
+      if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+        MathJax.startup.promise.then(report, report);
+      } else {
+        report();
+      }
     } else if (tries > 200) {
       clearInterval(timer);
       done({ready: false, error: 'reveal.js did not initialise'});
@@ -98,9 +112,10 @@ def main() -> int:
     if not args.chromium:
         print("No Chromium found (Debian: apt-get install chromium); give --chromium PATH.", file=sys.stderr)
         return 2
-    decks = sorted(Path(args.deck_dir).glob("*.slides.html"))
+    folder = Path(args.deck_dir)
+    decks = sorted(folder.glob("*.slides.html")) or sorted(folder.rglob("*.html"))
     if not decks:
-        print(f"No *.slides.html in {args.deck_dir} (run: make slides).", file=sys.stderr)
+        print(f"No *.slides.html or *.html in {args.deck_dir} (run: make slides).", file=sys.stderr)
         return 2
     print(f"{'deck':40} {'KB':>7} {'slides':>6} {'screens':>7} {'ready':>5} {'formulas':>8} {'net err':>7} tall screens")
     bad = 0
