@@ -50,6 +50,7 @@ __all__ = [
     "check_integer",
     "check_number",
     "check_choice",
+    "numeric_array",
     "numeric_columns",
     "numeric_values",
     "raise_problems",
@@ -307,6 +308,30 @@ def numeric_columns(data: Any, columns: Sequence[str] | Mapping[str, str | None]
     if len(frame) < min_rows:
         raise error(f"{what}: needs at least {min_rows} complete rows (got {len(frame)})")
     return frame
+
+
+def numeric_array(values: Any, name: str, *, missing: str = "raise", error: type[Exception] = CrmLabError) -> np.ndarray:
+    """A number or an array of numbers of any shape as floats of the same shape; text or None named by position.
+
+    A numeric numpy array takes a fast path (no copy when already float).
+    *missing*: ``"raise"`` for NaN or infinite values, ``"keep"`` to keep them.
+
+    >>> numeric_array([[1, 2], [3, 4]], "cov").tolist()
+    [[1.0, 2.0], [3.0, 4.0]]
+    >>> numeric_array(["1", "x"], "b")
+    Traceback (most recent call last):
+    ...
+    crm_lab._checks.CrmLabError: b: column 'b' must be numeric: rows 1 hold 'x'
+    """
+    if values is None:
+        raise error(f"{name!r} must be a number or an array of numbers (got None)")
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iuf":
+        out = values.astype(float, copy=False)
+        if missing == "keep" or np.isfinite(out).all():
+            return out
+    arr = np.asarray(values, dtype=object)
+    flat = numeric_values(arr.ravel(), name, missing=missing, min_size=0, error=error)
+    return flat.to_numpy(dtype=float).reshape(arr.shape)
 
 
 def numeric_values(values: Any, name: str, *, missing: str = "raise", min_size: int = 1,

@@ -80,6 +80,7 @@ from ._checks import (
     check_frame,
     check_integer,
     check_number,
+    numeric_array,
     numeric_columns,
     raise_problems,
     rows_text,
@@ -298,10 +299,24 @@ def to_codes(values: Any, *, name: str = "answers") -> np.ndarray:
     >>> to_codes(["like", "理应如此", 3, None, "Live with"]).tolist()
     [1, 2, 3, 0, 4]
     """
+    if values is None or isinstance(values, (str, bytes)) or np.ndim(values) == 0:
+        raise KanoInputError(f"{name!r} must be a list, array or Series of answers (got {type(values).__name__})")
     codes, problem = _codes_and_problems(values, name)
     if problem:
         raise KanoInputError(problem)
     return codes
+
+
+def _code_arrays(what: str, **arrays: Any) -> None:
+    """The fast paths take integer numpy arrays of one shape (values not checked: a constant-time check)."""
+    bad = [f"{name!r} ({type(a).__name__}{'' if not isinstance(a, np.ndarray) else ' of ' + str(a.dtype)})"
+           for name, a in arrays.items() if not isinstance(a, np.ndarray) or a.dtype.kind not in "iu"]
+    if bad:
+        raise KanoInputError(f"{what}: {', '.join(bad)} must be numpy arrays of integer codes "
+                             f"(turn answers into codes with to_codes)")
+    shapes = {name: a.shape for name, a in arrays.items()}
+    if len(set(shapes.values())) > 1:
+        raise KanoInputError(f"{what}: the code arrays must have one shape (got {shapes})")
 
 
 def classify_codes(functional: np.ndarray, dysfunctional: np.ndarray) -> np.ndarray:
@@ -335,6 +350,7 @@ def classify_codes(functional: np.ndarray, dysfunctional: np.ndarray) -> np.ndar
     >>> classify_codes(np.array([1, 2, 0]), np.array([5, 5, 5])).tolist()
     [1, 2, 6]
     """
+    _code_arrays("classify_codes", functional=functional, dysfunctional=dysfunctional)
     return _LOOKUP[functional, dysfunctional]
 
 
@@ -568,6 +584,8 @@ def count_categories(
     >>> count_categories(np.array([1, 1, 2]), np.array([5, 3, 5]), np.array([0, 0, 1]), 2).tolist()
     [[1, 1, 0, 0, 0, 0, 0], [0, 0, 1, 0, 0, 0, 0]]
     """
+    _code_arrays("count_categories", functional=functional, dysfunctional=dysfunctional, groups=groups)
+    n_groups = check_integer(n_groups, "n_groups", low=1, error=KanoInputError)
     key_type = np.int32 if n_groups * 36 < 2**31 else np.int64
     key = groups.astype(key_type) * key_type(36)
     key += functional.astype(key_type) * key_type(6)
@@ -688,7 +706,12 @@ def fong_test(a: Any, b: Any, n: Any, *, z: float = 1.65) -> tuple[np.ndarray, n
     >>> print(f"{float(diff):.0f} {float(critical):.1f} {bool(significant)}")
     28 19.4 True
     """
-    a, b, n = (np.asarray(x, dtype=float) for x in (a, b, n))
+    a, b, n = (numeric_array(x, name, missing="keep", error=KanoInputError) for x, name in ((a, "a"), (b, "b"), (n, "n")))
+    try:
+        np.broadcast_shapes(a.shape, b.shape, n.shape)
+    except ValueError:
+        raise KanoInputError(f"fong_test: 'a', 'b' and 'n' must have the same length or be single counts "
+                             f"(got shapes {a.shape}, {b.shape}, {n.shape})") from None
     diff = np.abs(a - b)
     with np.errstate(invalid="ignore", divide="ignore"):
         critical = z * np.sqrt((a + b) * (2 * n - a - b) / (2 * n))
@@ -1019,8 +1042,8 @@ def coefficients_from_shares(shares: pd.DataFrame) -> pd.DataFrame:
     """
     check_frame(shares, "shares", error=KanoInputError)
     cols = {c: (f"p_{c}" if f"p_{c}" in shares.columns else c) for c in "AOMI"}
-    check_columns(shares, cols, what="shares", error=KanoInputError)
-    a, o, m, i = (shares[cols[c]].to_numpy(dtype=float) for c in "AOMI")
+    values = numeric_columns(shares, cols, what="shares", missing="keep", error=KanoInputError)
+    a, o, m, i = (values[cols[c]].to_numpy() for c in "AOMI")
     out = shares.copy()
     with np.errstate(invalid="ignore", divide="ignore"):
         out["better"] = (a + o) / (a + o + m + i)
@@ -1407,6 +1430,7 @@ def compare_segments(
     """
     from statsmodels.stats.multitest import multipletests
 
+    check_frame(data, "Kano answers", min_rows=1, error=KanoInputError)
     check_columns(data, {"group": group, "attribute": attribute}, what="Kano answers", error=KanoInputError)
     rows, small = [], []
     names = sorted(pd.unique(data[attribute]), key=str)
@@ -1459,6 +1483,8 @@ def say_segment_tests(tests: pd.DataFrame, *, alpha: float = 0.05, decimals: int
 
     check_columns(tests, ["estimate", "ci_low", "ci_high", "p_holm", "k", "modes"], what="say_segment_tests",
                   error=KanoInputError)  # fmt: skip
+    numeric_columns(tests, ["estimate", "ci_low", "ci_high", "p_holm", "k"], what="say_segment_tests",
+                    error=KanoInputError)
     lines = []
     for name, row in tests.sort_values("estimate", ascending=False).iterrows():
         v = (f"V = {fmt_number(row['estimate'], decimals)} [{fmt_number(row['ci_low'], decimals)}, "
@@ -1673,9 +1699,10 @@ def rq_dominant(table: pd.DataFrame) -> pd.Series:
     >>> rq_dominant(t).tolist()
     [True, False]
     """
+    check_frame(table, "rq_dominant", error=KanoInputError)
     if "rq_dominant" in table.columns:
         return table["rq_dominant"].astype(bool)
-    check_columns(table, list(CATEGORIES), what="rq_dominant", error=KanoInputError)
+    numeric_columns(table, list(CATEGORIES), what="rq_dominant", missing="keep", min_rows=0, error=KanoInputError)
     aomi = table[["A", "O", "M", "I"]].max(axis=1)
     valid = table[list(CATEGORIES)].sum(axis=1)
     return (table["R"] > aomi) | ((table["R"] + table["Q"]) >= 0.5 * valid) & (valid > 0)

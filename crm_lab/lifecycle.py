@@ -103,6 +103,8 @@ from ._checks import (
     check_confidence,
     check_integer,
     check_number,
+    numeric_columns,
+    numeric_values,
     raise_problems,
     rows_text,
 )
@@ -179,6 +181,27 @@ class LifecycleError(CrmLabError):
 # ==========================================================================
 # Who came back
 # ==========================================================================
+def _check_panel(participation: Any, what: str = "participation") -> None:
+    """The participation panel has rows, ``exhibitor_id``, whole-number ``edition`` and 0/1 ``participated``."""
+    check_columns(participation, ["exhibitor_id", "edition", "participated"], what=what, error=LifecycleError)
+    if len(participation) == 0:
+        raise LifecycleError(f"{what}: the panel has no rows (expected one row per exhibitor and edition)")
+    values = numeric_columns(participation, ["edition", "participated"], what=what, error=LifecycleError)
+    problems = []
+    bad = (values["edition"] != np.round(values["edition"])).to_numpy()
+    if bad.any():
+        problems.append(f"column 'edition' must hold whole numbers: rows {rows_text(participation.index[bad])}")
+    bad = ~values["participated"].isin([0, 1]).to_numpy()
+    if bad.any():
+        problems.append(f"'participated' 0 or 1 expected: rows {rows_text(participation.index[bad])} hold "
+                        f"{', '.join(repr(v) for v in pd.unique(participation['participated'][bad])[:3].tolist())}")
+    missing = participation["exhibitor_id"].isna().to_numpy()
+    if missing.any():
+        problems.append(f"column 'exhibitor_id' has {int(missing.sum())} missing values "
+                        f"(rows {rows_text(participation.index[missing])})")
+    raise_problems(problems, what=what, error=LifecycleError)
+
+
 def next_edition_returns(participation: pd.DataFrame) -> pd.DataFrame:
     """Did each exhibitor of an edition exhibit again at the next one?
 
@@ -218,8 +241,7 @@ def next_edition_returns(participation: pd.DataFrame) -> pd.DataFrame:
     >>> next_edition_returns(panel)[["exhibitor_id", "returned"]].values.tolist()
     [['a', 1], ['b', 0]]
     """
-    check_columns(participation, ["exhibitor_id", "edition", "participated"], what="participation",
-                  error=LifecycleError)
+    _check_panel(participation)
     nxt = participation[["exhibitor_id", "edition", "participated"]].rename(columns={"participated": "returned"})
     nxt = nxt.assign(edition=nxt["edition"] - 1)
     took_part = participation[participation["participated"] == 1]
@@ -233,6 +255,8 @@ def next_edition_returns(participation: pd.DataFrame) -> pd.DataFrame:
 def _stage_codes(participation: pd.DataFrame, what: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Exhibitor codes, editions and stage codes (0..3 stages, 4 lapsed), every problem reported at once."""
     check_columns(participation, ["exhibitor_id", "edition", "stage"], what=what, error=LifecycleError)
+    if len(participation) == 0:
+        raise LifecycleError(f"{what}: the panel has no rows (expected one row per exhibitor and edition)")
     problems = []
     codes = pd.Index(list(STAGE_CODES)).get_indexer(participation["stage"])
     unknown = participation["stage"].notna().to_numpy() & (codes < 0)
@@ -783,8 +807,11 @@ def _chain(P: Any, name: str = "P") -> tuple[np.ndarray, list]:
                                  f"(rows {labels}, columns {list(P.columns)})")
     try:
         arr = np.asarray(P, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise LifecycleError(f"{name!r} must be a square matrix of probabilities ({exc})") from None
+    except (TypeError, ValueError):
+        flat = np.asarray(P, dtype=object).ravel()
+        odd = [v for v in flat if not isinstance(v, (int, float, np.number)) or isinstance(v, bool)][:3]
+        raise LifecycleError(f"{name!r} must be a square matrix of probabilities (numbers); it holds "
+                             f"{', '.join(repr(v) for v in odd) or 'rows of different lengths'}") from None
     if arr.ndim != 2 or arr.shape[0] != arr.shape[1] or arr.shape[0] == 0:
         raise LifecycleError(f"{name!r} must be a square matrix (got shape {arr.shape})")
     problems = []
@@ -1083,7 +1110,7 @@ def markov_clv(P: Any, R: Any, discount: float) -> pd.Series:
 # ==========================================================================
 def _runs(participation: pd.DataFrame) -> pd.DataFrame:
     """Per exhibitor: first edition, editions exhibited in a row from it, and whether the run ended."""
-    check_columns(participation, ["exhibitor_id", "edition", "participated"], what="participation", error=LifecycleError)
+    _check_panel(participation)
     ex, _ = pd.factorize(participation["exhibitor_id"])
     ed = pd.to_numeric(participation["edition"], errors="coerce").to_numpy()
     took = pd.to_numeric(participation["participated"], errors="coerce").to_numpy()
@@ -1665,7 +1692,7 @@ def _bgbb_check(frequency, recency, n_periods, weights) -> tuple[np.ndarray, np.
     if weights is None:
         w = np.ones(x.size)
     else:
-        w = np.asarray(weights, dtype=float)
+        w = numeric_values(weights, "weights", missing="keep", min_size=0, error=LifecycleError).to_numpy()
         if w.shape != x.shape:
             raise LifecycleError(f"fit_bgbb: 'weights' needs one value per row ({x.size}; got shape {w.shape})")
         bad = ~np.isfinite(w) | (w <= 0)
@@ -1989,6 +2016,8 @@ def recency_frequency(attendance: pd.DataFrame, *, customer: str = "visitor_id",
     [[2, 3, 3], [0, 0, 1]]
     """
     check_columns(attendance, {"customer": customer, "period": period}, what="attendance", error=LifecycleError)
+    if len(attendance) == 0:
+        raise LifecycleError("attendance: the table has no rows (expected one row per customer and period attended)")
     per = pd.to_numeric(attendance[period], errors="coerce")
     bad = per.isna() | (per != np.round(per))
     if bad.any():
@@ -2329,15 +2358,16 @@ def compare_interventions(tm: TransitionMatrix, rewards: Any, *, discount: float
         problems.append(f"'start' and 'targets' must be stages {list(STAGES)} (got {bad})")
     raise_problems(problems, what="compare_interventions", error=LifecycleError)
     if isinstance(rewards, (pd.Series, Mapping)):
-        rs = pd.Series(rewards, dtype=float)
+        rs = pd.Series(dict(rewards) if isinstance(rewards, Mapping) else rewards, dtype=object)
         missing = [s for s in STATES if s not in rs.index]
         if missing:
             raise LifecycleError(f"compare_interventions: 'rewards' has no value for {missing}")
-        r = rs.reindex(list(STATES)).to_numpy(dtype=float)
+        rs = rs.reindex(list(STATES))
     else:
-        r = np.asarray(rewards, dtype=float)
-        if r.shape != (len(STATES),):
+        if rewards is None or np.ndim(rewards) != 1 or len(rewards) != len(STATES):
             raise LifecycleError(f"compare_interventions: 'rewards' needs one value per state {list(STATES)}")
+        rs = pd.Series(np.asarray(rewards, dtype=object), index=list(STATES))
+    r = numeric_values(rs, "rewards", error=LifecycleError).to_numpy()
     b = None if base is None else pd.Series(base, dtype=float).reindex(list(STAGES)).fillna(0.0).to_numpy()
     targets = tuple(targets)
     args = (r, d, targets, pts, start, horizon, b)

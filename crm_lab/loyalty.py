@@ -77,8 +77,10 @@ from ._checks import (
     check_choice,
     check_columns,
     check_confidence,
+    check_frame,
     check_integer,
     check_number,
+    numeric_array,
     numeric_columns,
     numeric_values,
     raise_problems,
@@ -1682,9 +1684,11 @@ def planted_entry_logits(latent: pd.DataFrame, monopoly: Any, params) -> tuple[n
     barriers and repurchase intentions in services. *Journal of Retailing*,
     76(2), 259–274.
     """
-    check_columns(latent, ["satisfaction", "conative"], what="latent", error=LoyaltyError)
-    mono = np.asarray(monopoly, dtype=float)
-    s, con = latent["satisfaction"].to_numpy(float), latent["conative"].to_numpy(float)
+    values = numeric_columns(latent, ["satisfaction", "conative"], what="latent", error=LoyaltyError)
+    mono = numeric_array(monopoly, "monopoly", error=LoyaltyError)
+    if mono.shape not in ((), (len(latent),)):
+        raise LoyaltyError(f"'monopoly' must be one 0/1 value per row of 'latent' ({len(latent)}; got shape {mono.shape})")
+    s, con = values["satisfaction"].to_numpy(), values["conative"].to_numpy()
     icpt = np.asarray(params.return_intercepts, dtype=float)[:, None]
     status = icpt + params.return_conative * con + params.return_monopoly * mono
     drop = mono * params.sc_monopoly * (params.con_sc + params.con_sat_x_sc * s)
@@ -1804,7 +1808,8 @@ def simulate_competitor_entry(
     n_reps = check_integer(n_reps, "n_reps", low=1, error=LoyaltyError, problems=problems)
     confidence = check_confidence(confidence, error=LoyaltyError, problems=problems)
     raise_problems(problems, what="simulate_competitor_entry", error=LoyaltyError)
-    sq, en = np.asarray(status_quo, dtype=float), np.asarray(entry, dtype=float)
+    sq = numeric_array(status_quo, "status_quo", missing="keep", error=LoyaltyError)
+    en = numeric_array(entry, "entry", missing="keep", error=LoyaltyError)
     if sq.shape != en.shape:
         raise LoyaltyError(f"'status_quo' and 'entry' must have the same shape (got {sq.shape} and {en.shape})")
     if not np.isfinite(sq).all() or not np.isfinite(en).all():
@@ -1981,6 +1986,7 @@ def worth_tests(frame: pd.DataFrame, group: Any, *, labels: tuple[str, str] = ("
     Statistics*, 6(2), 107–128.
     """
     level = check_confidence(confidence, error=LoyaltyError)
+    check_frame(frame, "worth_tests", min_rows=4, error=LoyaltyError)
     g = np.asarray(group)
     if g.dtype != bool or g.shape != (len(frame),):
         raise LoyaltyError(f"'group' must be {len(frame)} booleans, one per row of frame (got dtype {g.dtype}, shape {g.shape})")

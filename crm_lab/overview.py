@@ -112,6 +112,9 @@ def table_overview(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     >>> table_overview({"sectors": pd.DataFrame({"sector": ["a", "b"]})})[["table", "rows"]].values.tolist()
     [['sectors', 2]]
     """
+    if not isinstance(tables, dict) or not all(isinstance(df, pd.DataFrame) for df in tables.values()):
+        raise OverviewError(f"table_overview: 'tables' must be a dict of table name -> DataFrame "
+                            f"(got {type(tables).__name__}), e.g. datasets.load_all()")
     unknown = [name for name in tables if name not in TABLES]
     if unknown:
         raise OverviewError(f"table_overview: unknown table(s) {unknown}; the schema has: {', '.join(TABLES)}")

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from ._checks import CrmLabError, check_columns, check_confidence, check_integer, check_number
+from ._checks import CrmLabError, check_columns, check_confidence, check_integer, check_number, numeric_columns
 from .regression import batched_ols
 from .stats import proportion_ci
 
@@ -157,6 +157,7 @@ def smallest_n(curve: pd.DataFrame, *, target: float = 0.8, column: str = "power
     """
     target = check_number(target, "target", low=0, high=1, error=PowerError)
     check_columns(curve, {"n_column": n_column, "column": column, "by": by}, what="smallest_n", error=PowerError)
+    numeric_columns(curve, {"n_column": n_column, "column": column}, what="smallest_n", missing="keep", error=PowerError)
     hit = curve[curve[column] >= target]
     if by is None:
         return float(hit[n_column].min()) if len(hit) else float("nan")

@@ -72,6 +72,7 @@ from ._checks import (
     check_choice,
     check_confidence,
     check_integer,
+    numeric_array,
     numeric_columns,
     raise_problems,
 )
@@ -123,9 +124,23 @@ def _critical(confidence: float, df: float | None) -> float:
 # --------------------------------------------------------------------------
 # simple slopes and Johnson-Neyman (pure functions on coefficients)
 # --------------------------------------------------------------------------
+def _check_full_rank(x: np.ndarray, names: Sequence[str], what: str) -> None:
+    """Predictors (columns of *x*) that are constant or a combination of the others: a clear error before any fit."""
+    design = np.column_stack([np.ones(len(x)), x])
+    if np.linalg.matrix_rank(design) == design.shape[1]:
+        return
+    constant = [str(c) for c, col in zip(names, x.T) if np.ptp(col) == 0]
+    if constant:
+        raise RegressionError(f"{what}: predictor(s) {constant} are constant; a slope needs variation")
+    redundant = [str(names[j]) for j in range(1, len(names))
+                 if np.linalg.matrix_rank(design[:, : j + 2]) < j + 2]
+    raise RegressionError(f"{what}: predictor(s) {redundant} are a linear combination of the other predictors "
+                          f"{[str(c) for c in names]} (perfectly collinear); drop or merge them")
+
+
 def _slope_inputs(b: Any, cov: Any) -> tuple[float, float, np.ndarray]:
-    b = np.asarray(b, dtype=float).ravel()
-    cov = np.asarray(cov, dtype=float)
+    b = numeric_array(b, "b", missing="keep", error=RegressionError).ravel()
+    cov = numeric_array(cov, "cov", missing="keep", error=RegressionError)
     if b.shape != (2,) or cov.shape != (2, 2) or not np.isfinite(b).all() or not np.isfinite(cov).all():
         raise RegressionError(
             f"'b' must be the 2 finite coefficients (x, x:moderator) and 'cov' their finite 2x2 covariance "
@@ -180,7 +195,7 @@ def simple_slopes(
     """
     confidence = check_confidence(confidence, error=RegressionError)
     b1, b3, cov = _slope_inputs(b, cov)
-    w = np.atleast_1d(np.asarray(at, dtype=float))
+    w = np.atleast_1d(numeric_array(at, "at", missing="keep", error=RegressionError))
     if not np.isfinite(w).all():
         raise RegressionError(f"'at' must hold finite moderator values (got {w.tolist()})")
     est = b1 + b3 * w
@@ -476,14 +491,16 @@ def moderation(
         raise RegressionError(f"{func}: column names must be Python identifiers for the formula (got {bad_names})")
     if len(set(names)) != len(names):
         raise RegressionError(f"{func}: y, x, moderator and covariates must be different columns (got {names})")
-    numeric_columns(data, {"y": y, "x": x, "moderator": moderator,
-                           **{f"covariates[{i}]": c for i, c in enumerate(covariates)}}, what=func, error=RegressionError)
+    checked = numeric_columns(data, {"y": y, "x": x, "moderator": moderator,
+                                     **{f"covariates[{i}]": c for i, c in enumerate(covariates)}}, what=func,
+                              error=RegressionError)
     p = 4 + len(covariates)
     if len(data) < p + 3:
         raise RegressionError(f"{func}: needs at least {p + 3} rows for {p} coefficients (got {len(data)})")
     constant = [c for c in (x, moderator, *covariates) if data[c].nunique() < 2]
     if constant:
         raise RegressionError(f"{func}: predictor(s) {constant} are constant; a slope needs variation")
+    _check_full_rank(checked[[x, moderator, *covariates]].to_numpy(), [x, moderator, *covariates], func)
     yv = data[y].to_numpy(dtype=float)
     if family == "logit":
         odd = np.flatnonzero((yv != 0) & (yv != 1))
@@ -789,6 +806,7 @@ def dominance(
     k = len(predictors)
     values = numeric_columns(data, {"y": y, **{f"predictors[{i}]": c for i, c in enumerate(predictors)}},
                              what=func, min_rows=k + 3, error=RegressionError)[[*predictors, y]].to_numpy()
+    _check_full_rank(values[:, :k], predictors, func)
     point = _dominance_weights(values[None], k)[:, 0]
     full = float(point.sum())
     pairs = pd.DataFrame(np.nan, index=pd.Index(predictors, name="predictor"), columns=predictors)
@@ -988,6 +1006,7 @@ def mediation(
     frame = numeric_columns(data, {"x": x, "m": m, "y": y, **{f"covariates[{i}]": c for i, c in enumerate(covariates)}},
                             what=what, min_rows=len(names) + 3, error=RegressionError)
     values = frame.to_numpy()
+    _check_full_rank(values[:, [0, 1, *range(3, values.shape[1])]], [x, m, *covariates], what)
     n = values.shape[0]
     xv, mv, yv, cv = values[:, 0], values[:, 1], values[:, 2], values[:, 3:]
     one = np.ones((n, 1))

@@ -805,6 +805,10 @@ def trust_antecedents(survey: pd.DataFrame, participation: pd.DataFrame, exhibit
                                   "requests_met"], what="trust_antecedents (participation)", error=RelationshipError)
     check_columns(exhibitors, ["exhibitor_id", "size_class", "first_edition"], what="trust_antecedents (exhibitors)",
                   error=RelationshipError)
+    numeric_columns(survey, ["edition"], what="trust_antecedents (survey)", error=RelationshipError)
+    numeric_columns(participation, ["edition", "participated", "contacts", "special_requests", "requests_met"],
+                    what="trust_antecedents (participation)", missing="keep", error=RelationshipError)
+    numeric_columns(exhibitors, ["first_edition"], what="trust_antecedents (exhibitors)", error=RelationshipError)
     unknown = ~survey["exhibitor_id"].isin(exhibitors["exhibitor_id"])
     if unknown.any():
         raise RelationshipError(f"trust_antecedents: {int(unknown.sum())} survey rows name exhibitors not in the "
@@ -1196,6 +1200,9 @@ def recovery_summary(recovery: pd.DataFrame | Recovery, *, confidence: float = 0
         recovery = recovery.replications
     check_columns(recovery, ["path", "planted", "estimate", "se", "covered"], what="recovery_summary",
                   error=RelationshipError)
+    confidence = check_confidence(confidence, error=RelationshipError)
+    numeric_columns(recovery, ["planted", "estimate", "se"], what="recovery_summary", missing="keep",
+                    error=RelationshipError)
     g = recovery.groupby("path", sort=False)
     out = pd.DataFrame({
         "planted": g["planted"].first(),
@@ -1256,8 +1263,8 @@ def recovery_verdicts(summary: pd.DataFrame, *, nominal: float = 0.95, decimals:
     studies to evaluate statistical methods. *Statistics in Medicine*,
     38(11), 2074–2102.
     """
-    check_columns(summary, ["bias", "bias_low", "bias_high", "coverage", "coverage_low", "coverage_high"],
-                  what="recovery_verdicts", error=RelationshipError)
+    numeric_columns(summary, ["bias", "bias_low", "bias_high", "coverage", "coverage_low", "coverage_high"],
+                    what="recovery_verdicts", missing="keep", error=RelationshipError)
     nominal = check_confidence(nominal, error=RelationshipError)
     f = f"{{:.{decimals}f}}"
     rows = {}
@@ -1430,7 +1437,7 @@ def say_power(curve: pd.DataFrame, *, target: float = 0.8, n: int | None = None,
     Fritz, M. S., & MacKinnon, D. P. (2007). Required sample size to detect
     the mediated effect. *Psychological Science*, 18(3), 233–239.
     """
-    check_columns(curve, ["n", "power", "ci_low", "ci_high"], what="say_power", error=RelationshipError)
+    numeric_columns(curve, ["n", "power", "ci_low", "ci_high"], what="say_power", error=RelationshipError)
     confidence = check_confidence(confidence, error=RelationshipError)
     f = f"{{:.{decimals}f}}"
     c = curve.sort_values("n").reset_index(drop=True)

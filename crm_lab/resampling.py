@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 from scipy import stats as sps
 
-from ._checks import check_choice, check_confidence, check_integer
+from ._checks import CrmLabError, check_choice, check_confidence, check_integer, check_number, numeric_values
 
 __all__ = [
     "Bootstrap",
@@ -53,6 +53,7 @@ MAX_CELLS = 5_000_000
 
 def draw_indices(n: int, n_boot: int, rng: np.random.Generator) -> np.ndarray:
     """Row numbers of *n_boot* resamples of *n* rows, shape ``(n_boot, n)``."""
+    n, n_boot = check_integer(n, "n", low=1), check_integer(n_boot, "n_boot", low=0)
     return rng.integers(0, n, size=(n_boot, n))
 
 
@@ -71,6 +72,7 @@ def draw_counts(n: int, n_boot: int, rng: np.random.Generator) -> np.ndarray:
     True
     """
     rows = draw_indices(n, n_boot, rng)
+    n, n_boot = int(n), int(n_boot)
     rows += np.arange(0, n_boot * n, n, dtype=rows.dtype)[:, None]  # each resample counts into its own row
     return np.bincount(rows.ravel(), minlength=n_boot * n).reshape(n_boot, n).astype(float)
 
@@ -118,7 +120,9 @@ def bca_interval(draws: Any, estimate: float, jackknife: Any, confidence: float 
     Tested against ``scipy.stats.bootstrap(method="BCa")`` on the same draws.
     """
     confidence = check_confidence(confidence)
-    draws = np.asarray(draws, dtype=float)
+    draws = numeric_values(draws, "draws", missing="keep", min_size=0).to_numpy()
+    jackknife = numeric_values(jackknife, "jackknife", min_size=2).to_numpy()
+    check_number(estimate, "estimate")
     draws = draws[np.isfinite(draws)]
     if draws.size < 2:
         return float("nan"), float("nan")
@@ -140,7 +144,16 @@ def ols_jackknife(design: np.ndarray, y: np.ndarray, col: int) -> np.ndarray:
     :math:`\\hat\\beta_{(-i)} = \\hat\\beta - (X'X)^{-1} x_i e_i / (1 - h_{ii})`
     (Belsley, Kuh & Welsch 1980, eq. 2.1); tested against n refits.
     """
-    xtx_inv = np.linalg.inv(design.T @ design)
+    design, y = np.asarray(design), np.asarray(y)
+    if design.ndim != 2 or design.dtype.kind not in "iuf" or y.shape != design.shape[:1] or y.dtype.kind not in "iuf":
+        raise CrmLabError(f"ols_jackknife: 'design' must be a numeric (rows x columns) array and 'y' one number per row "
+                          f"(got shapes {design.shape} of {design.dtype} and {y.shape} of {y.dtype})")
+    col = check_integer(col, "col", low=0, high=design.shape[1] - 1)
+    try:
+        xtx_inv = np.linalg.inv(design.T @ design)
+    except np.linalg.LinAlgError:  # the only signal of collinear columns
+        raise CrmLabError("ols_jackknife: the design is singular (a column is constant or a combination of others); "
+                          "drop or merge the collinear predictors") from None
     beta = xtx_inv @ design.T @ y
     resid = y - design @ beta
     lever = np.einsum("ij,jk,ik->i", design, xtx_inv, design)
@@ -228,13 +241,15 @@ def bootstrap(
     >>> b.draws.shape, bool(b.ci_low < x.mean() < b.ci_high)
     ((500,), True)
     """
+    if not callable(statistic):
+        raise CrmLabError(f"bootstrap: 'statistic' must be a function of the resampled rows (got {type(statistic).__name__})")
     n = check_integer(n, "n", low=1)
     n_boot = check_integer(n_boot, "n_boot", low=2)
     confidence = check_confidence(confidence)
     check_choice(method, "method", ("percentile", "bca"))
     check_choice(resample, "resample", ("indices", "counts"))
     if method == "bca" and (estimate is None or jackknife is None):
-        raise ValueError("bootstrap: method='bca' needs 'estimate' and 'jackknife' (leave-one-out values)")
+        raise CrmLabError("bootstrap: method='bca' needs 'estimate' and 'jackknife' (leave-one-out values)")
     rng = np.random.default_rng(rng)
     draw = draw_indices if resample == "indices" else draw_counts
     chunk = max(1, int(MAX_CELLS // (n * max(1, cells_per_draw))))

@@ -1354,6 +1354,7 @@ def satisfaction_levels(data: pd.DataFrame, *, satisfied_min: float = 5, return_
 
 def _with_returns(survey: pd.DataFrame, participation: pd.DataFrame, what: str) -> pd.DataFrame:
     check_columns(survey, ["exhibitor_id", "edition"], what=what, error=SatisfactionError)
+    numeric_columns(survey, ["edition"], what=f"{what}: survey", error=SatisfactionError)
     returns = next_edition_returns(participation)[["exhibitor_id", "edition", "returned"]]
     out = survey.reset_index().merge(returns, on=["exhibitor_id", "edition"], how="left", validate="one_to_one")
     out = out.set_index(out.columns[0])
@@ -1695,6 +1696,9 @@ def _groups(data: pd.DataFrame, group: str, reference: Any, what: str) -> tuple[
         raise SatisfactionError(f"{what}: column {group!r} has missing values (rows {rows_text(g.index[g.isna()])})")
     present = [v for v in (REGIONS if group == "region" else ()) if v in set(g)] or sorted(pd.unique(g), key=str)
     present += [v for v in sorted(pd.unique(g), key=str) if v not in present]
+    if len(present) < 2:
+        raise SatisfactionError(f"{what}: column {group!r} needs at least 2 groups to compare "
+                                f"(got {present} in {len(g)} rows)")
     if reference is None:
         reference = present[0]
     if reference not in present:
@@ -1785,6 +1789,7 @@ def response_style_correction(data: pd.DataFrame, items: Sequence[str], *, group
     confidence = check_confidence(confidence, error=SatisfactionError)
     check_choice(method, "method", ("within", "ordinal"), error=SatisfactionError)
     items = _attributes(items)
+    check_frame(data, "response_style_correction", min_rows=1, error=SatisfactionError)
     if anchors is None:
         anchors = [c for c in _LIKERT_ITEMS if c in data.columns and c not in items]
         anchors = anchors[:10] if method == "ordinal" else anchors
@@ -2078,6 +2083,7 @@ def segment_test(data: pd.DataFrame, value: str, group: str, *, kind: str = "aut
     """
     confidence = check_confidence(confidence, error=SatisfactionError)
     check_choice(kind, "kind", ("auto", "anova", "kruskal", "chi2"), error=SatisfactionError)
+    n_boot = check_integer(n_boot, "n_boot", low=10, error=SatisfactionError)
     check_columns(data, {"value": value, "group": group}, what="segment_test", error=SatisfactionError)
     sub = data[[value, group]]
     gaps = sub.isna().any(axis=1)

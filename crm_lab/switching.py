@@ -65,7 +65,17 @@ from scipy import stats as sps
 from scipy.special import expit
 
 from . import measurement, power, regression
-from ._checks import CrmLabError, check_choice, check_columns, check_confidence, check_frame, check_integer, numeric_columns
+from ._checks import (
+    CrmLabError,
+    check_choice,
+    check_columns,
+    check_confidence,
+    check_frame,
+    check_integer,
+    check_number,
+    numeric_columns,
+    numeric_values,
+)
 from .resampling import percentile_interval
 from .results import Result, tidy_table
 from .schema import SCALES, STAGES, SWITCHING_FACETS, SWITCHING_TYPES
@@ -903,7 +913,11 @@ def sample_against_design(t_sample: float, t_design: Any, *, df: float, alpha: f
     """
     from .stats import proportion_ci
 
-    t = np.asarray(t_design, dtype=float)
+    t = numeric_values(t_design, "t_design", min_size=2, error=SwitchingError).to_numpy()
+    check_number(t_sample, "t_sample", error=SwitchingError)
+    check_number(df, "df", low=0, low_open=True, error=SwitchingError)
+    check_number(alpha, "alpha", low=0, high=1, low_open=True, high_open=True, error=SwitchingError)
+    confidence = check_confidence(confidence, error=SwitchingError)
     reps = int(t.size)
     crit = float(sps.t.ppf(1 - alpha / 2, df))
     power_hat, p_low, p_high = proportion_ci(int((np.abs(t) > crit).sum()), reps, confidence=confidence)
@@ -968,10 +982,19 @@ def planted_retention(
 
     Porter, M. E. (1980). *Competitive Strategy*. New York: Free Press.
     """
+    what = "planted_retention"
+    check_columns(participation, ["exhibitor_id", "edition", "participated", "stage"], what=f"{what}: participation",
+                  error=SwitchingError)
+    numeric_columns(participation, ["edition", "participated"], what=f"{what}: participation", error=SwitchingError)
+    check_columns(exhibitors, ["exhibitor_id", "sector"], what=f"{what}: exhibitors", error=SwitchingError)
+    check_columns(sectors, ["sector", "market_structure"], what=f"{what}: sectors", error=SwitchingError)
     p = truth.params
     survey_edition = truth.sizes["survey_edition"]
     part = participation[(participation["edition"] == survey_edition) & (participation["participated"] == 1)]
     stage = part.set_index("exhibitor_id")["stage"]
+    if stage.empty:
+        raise SwitchingError(f"{what}: nobody in 'participation' exhibited at the survey edition {survey_edition} "
+                             f"(expected rows with edition = {survey_edition} and participated = 1)")
     if ids is None:
         ids = stage.index.to_numpy()
     ids = np.asarray(ids)
@@ -980,7 +1003,14 @@ def planted_retention(
         raise SwitchingError(f"planted_retention: {missing.size} ids did not exhibit at the survey edition, e.g. {missing[:5].tolist()}")
     lat = truth.latent.set_index("exhibitor_id").loc[ids]
     mono_sectors = sectors.set_index("sector")["market_structure"].eq("monopoly")
-    monopoly = exhibitors.set_index("exhibitor_id").loc[ids, "sector"].map(mono_sectors).to_numpy(dtype=float)
+    ex_sector = exhibitors.set_index("exhibitor_id")["sector"]
+    absent = np.setdiff1d(ids, ex_sector.index.to_numpy())
+    if absent.size:
+        raise SwitchingError(f"{what}: {absent.size} ids are not in 'exhibitors', e.g. {absent[:5].tolist()}")
+    monopoly = ex_sector.loc[ids].map(mono_sectors).to_numpy(dtype=float)
+    if np.isnan(monopoly).any():
+        unknown = pd.unique(ex_sector.loc[ids][np.isnan(monopoly)])[:5].tolist()
+        raise SwitchingError(f"{what}: sectors {unknown} of 'exhibitors' are not in 'sectors' (column 'sector')")
     s, c = lat["satisfaction"].to_numpy(), lat["switching_cost"].to_numpy()
     ds = np.broadcast_to(np.asarray(shift_satisfaction, dtype=float), s.shape)
     dc = np.broadcast_to(np.asarray(shift_switching_cost, dtype=float), s.shape)

@@ -107,8 +107,10 @@ from ._checks import (
     check_choice,
     check_columns,
     check_confidence,
+    check_frame,
     check_integer,
     check_number,
+    numeric_columns,
     numeric_values,
     raise_problems,
     rows_text,
@@ -223,6 +225,7 @@ def _transactions(transactions: Any, *, customer: str, date: str, amount: str | 
     """
     check_columns(transactions, {"customer": customer, "date": date, "amount": amount}, what=what,
                   error=CustomerValueError)
+    check_frame(transactions, f"{what}: transactions", min_rows=1, error=CustomerValueError)
     problems: list[str] = []
     ids = transactions[customer]
     gaps = ids.isna()
@@ -1896,6 +1899,9 @@ def exhibitor_value_table(participation: pd.DataFrame, survey: pd.DataFrame, exh
     check_columns(survey, ["exhibitor_id", "edition", *sat, *loyal], what=f"{what}: survey", error=CustomerValueError)
     check_columns(exhibitors, ["exhibitor_id", "sector", "region", "size_class"], what=f"{what}: exhibitors",
                   error=CustomerValueError)
+    numeric_columns(participation, ["edition", "participated"], what=f"{what}: participation", error=CustomerValueError)
+    numeric_columns(survey, ["edition"], what=f"{what}: survey", error=CustomerValueError)
+    check_frame(exhibitors, f"{what}: exhibitors", min_rows=1, error=CustomerValueError)
     edition = int(survey["edition"].max()) if edition is None else check_integer(edition, "edition", low=1,
                                                                                    error=CustomerValueError)
     took = participation[participation["participated"] == 1]
@@ -1922,6 +1928,7 @@ def exhibitor_value_table(participation: pd.DataFrame, survey: pd.DataFrame, exh
 
 def _indicator_frame(data: pd.DataFrame, indicators: dict[str, str], what: str) -> pd.DataFrame:
     check_columns(data, indicators, what=what, error=CustomerValueError)
+    check_frame(data, what, min_rows=1, error=CustomerValueError)
     frame = data[list(indicators.values())].apply(pd.to_numeric, errors="coerce")
     frame.columns = list(indicators)
     gaps = frame.isna().any(axis=1)
@@ -2078,7 +2085,7 @@ def membership_tiers(rfm_table: pd.DataFrame, *, cuts: Sequence[int] = (7, 11),
     >>> membership_tiers(pd.DataFrame({"rfm_score": [3, 8, 11, 12, 15]})).tolist()
     ['low', 'middle', 'middle', 'high', 'high']
     """
-    check_columns(rfm_table, ["rfm_score"], what="membership_tiers", error=CustomerValueError)
+    numeric_columns(rfm_table, ["rfm_score"], what="membership_tiers", missing="keep", error=CustomerValueError)
     cuts = [int(c) for c in cuts]
     labels = [str(v) for v in labels]
     if len(labels) != len(cuts) + 1 or cuts != sorted(set(cuts)):
@@ -2159,6 +2166,8 @@ def profile_tiers(data: pd.DataFrame, tier: str, by: Sequence[str], *, confidenc
     from .satisfaction import segment_test
 
     check_columns(data, [tier, *by], what="profile_tiers", error=CustomerValueError)
+    confidence = check_confidence(confidence, error=CustomerValueError)
+    n_boot = check_integer(n_boot, "n_boot", low=10, error=CustomerValueError)
     generator = np.random.default_rng(rng)
     tests, shares, rows = {}, {}, []
     for name in by:
@@ -2350,6 +2359,7 @@ def check_purchase_windows(windows: pd.DataFrame, transactions: pd.DataFrame, *,
     check_columns(windows, ["window_start", "window_end"], what=what, error=CustomerValueError)
     if "as_of" not in windows.attrs:
         raise CustomerValueError(f"{what}: 'windows' must come from purchase_cycle (it records its 'as_of')")
+    check_frame(windows, f"{what}: windows", min_rows=1, error=CustomerValueError)
     confidence = check_confidence(confidence, error=CustomerValueError)
     start = windows.attrs["as_of"]
     tx = _transactions(transactions, customer=customer, date=date, amount=None, customers=None, what=what)
@@ -2740,7 +2750,7 @@ def simulate_clv_uncertainty(segments: pd.DataFrame, *, editions: Sequence[int] 
     a narrower spread, fastest for small segments.
     """
     what = "simulate_clv_uncertainty"
-    check_columns(segments, ["customers", "retention", "spend"], what=what, error=CustomerValueError)
+    numeric_columns(segments, ["customers", "retention", "spend"], what=what, error=CustomerValueError)
     editions = sorted({check_integer(k, "editions", low=1, error=CustomerValueError) for k in editions})
     reps = check_integer(reps, "reps", low=10, error=CustomerValueError)
     confidence = check_confidence(confidence, error=CustomerValueError)
