@@ -1244,7 +1244,8 @@ def recovery_verdicts(summary: pd.DataFrame, *, nominal: float = 0.95, decimals:
     DataFrame
         Index path; ``unbiased`` (the bias interval contains 0),
         ``coverage_ok`` (the coverage interval contains *nominal*, or lies
-        above it), ``verdict`` (a sentence from the numbers).
+        above it), ``verdict`` (a sentence from the numbers).  ``unbiased``
+        is None where the bias has no interval (a single replication).
 
     Examples
     --------
@@ -1269,11 +1270,15 @@ def recovery_verdicts(summary: pd.DataFrame, *, nominal: float = 0.95, decimals:
     f = f"{{:.{decimals}f}}"
     rows = {}
     for path, r in summary.iterrows():
-        unbiased = bool(r["bias_low"] <= 0 <= r["bias_high"])
         coverage_ok = bool(r["coverage_high"] >= nominal)
-        bias = (f"bias {f.format(r['bias'])} [{f.format(r['bias_low'])}, {f.format(r['bias_high'])}] "
-                + ("includes 0" if unbiased else
-                   f"excludes 0 (the estimates run {'high' if r['bias'] > 0 else 'low'})"))
+        if not (np.isfinite(r["bias_low"]) and np.isfinite(r["bias_high"])):  # one replication: no spread, no interval
+            unbiased = None
+            bias = f"bias {f.format(r['bias'])} without an interval (fewer than 2 replications): no verdict on bias"
+        else:
+            unbiased = bool(r["bias_low"] <= 0 <= r["bias_high"])
+            bias = (f"bias {f.format(r['bias'])} [{f.format(r['bias_low'])}, {f.format(r['bias_high'])}] "
+                    + ("includes 0" if unbiased else
+                       f"excludes 0 (the estimates run {'high' if r['bias'] > 0 else 'low'})"))
         cov = f"coverage {f.format(r['coverage'])} [{f.format(r['coverage_low'])}, {f.format(r['coverage_high'])}] "
         if r["coverage_low"] <= nominal <= r["coverage_high"]:
             cov += f"includes the nominal {nominal:g}"

@@ -2093,6 +2093,14 @@ def segment_test(data: pd.DataFrame, value: str, group: str, *, kind: str = "aut
     numeric = pd.api.types.is_numeric_dtype(v) and not pd.api.types.is_bool_dtype(v)
     if kind == "auto":
         if not numeric:
+            parsed = pd.to_numeric(v.astype(str), errors="coerce")
+            text = parsed.isna()
+            if text.any() and text.mean() <= 0.5:  # mostly numbers with a few stray texts: a data error, not categories
+                shown = ", ".join(f"{v[i]!r}" for i in v.index[text][:3])
+                raise SatisfactionError(
+                    f"segment_test: {value!r} holds numbers and text (rows {rows_text(v.index[text])}: {shown}); "
+                    "clean the column, or pass kind='chi2' to compare it as categories"
+                )
             kind = "chi2"
         else:
             whole = bool((v == np.round(v)).all())

@@ -270,6 +270,10 @@ CASES = [
      regression.RegressionError, ["moderation", "['both']", "linear combination"]),
     ("table-overview-none", lambda: overview.table_overview(None),
      overview.OverviewError, ["table_overview", "'tables'", "dict", "NoneType"]),
+    ("segment-test-stray-text",
+     lambda: satisfaction.segment_test(SURVEY.assign(overall_sat=SURVEY["overall_sat"].astype(object).where(
+         SURVEY.index != SURVEY.index[3], "abc")), "overall_sat", "edition"),
+     satisfaction.SatisfactionError, ["'overall_sat' holds numbers and text", "'abc'", "kind='chi2'"]),
     # ---- option: numbers given as text or out of range
     ("segment-test-n-boot-text", lambda: satisfaction.segment_test(SURVEY, "overall_sat", "edition", n_boot="100"),
      satisfaction.SatisfactionError, ["'n_boot'", "integer >= 10", "'100'"]),
@@ -297,3 +301,12 @@ def test_bad_input_gets_a_clear_error(call, error, parts):
     message = str(info.value)
     for part in parts:
         assert part in message, f"{part!r} not in {message!r}"
+
+
+def test_recovery_verdict_of_a_single_replication_gives_no_bias_verdict():
+    """One successful simulation has no spread: no bias interval, so no verdict either way (not 'excludes 0')."""
+    summary = pd.DataFrame({"bias": [0.03], "bias_low": [np.nan], "bias_high": [np.nan], "coverage": [1.0],
+                            "coverage_low": [0.21], "coverage_high": [1.0], "n_sims": [1]}, index=["a ~ b"])
+    verdict = relationship.recovery_verdicts(summary)
+    assert verdict.loc["a ~ b", "unbiased"] is None
+    assert "no verdict on bias" in verdict.loc["a ~ b", "verdict"] and "excludes" not in verdict.loc["a ~ b", "verdict"]
