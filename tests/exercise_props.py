@@ -6,6 +6,7 @@ the expected value; every wrong letter of a choice question gets its reason.
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from crm_lab.exercises import agree
 
@@ -18,6 +19,23 @@ def no_leak(message, expected):
     if isinstance(expected, (str, list)):
         return True  # letters and label lists: the messages name counts, never the answer (tested per notebook)
     return all(str(round(float(expected), k)) not in message for k in (2, 3, 4))
+
+
+def same(value, expected):
+    """The by-hand answer equals the instructor's: text exactly, label lists in any order, numbers to 1e-9."""
+    if isinstance(expected, str):
+        return value == expected
+    if isinstance(expected, list):
+        return sorted(value) == sorted(expected)
+    return value == pytest.approx(expected, rel=1e-9, abs=1e-12)
+
+
+def assert_solution_passes(wb, exercise_id, by_hand):
+    """The notebook's solution (computed by hand) equals the workbook's answer, and its check says ✓ Correct."""
+    assert same(by_hand, wb.solution_value(exercise_id))
+    feedback = wb.check(exercise_id, by_hand)
+    assert feedback.correct and feedback.answered, str(feedback)
+    assert str(feedback).startswith("✓ Correct")
 
 
 def assert_mistakes_get_hints(wb, exercise_id, *, at_least=2, first_match=False):

@@ -17,6 +17,7 @@ from exercise_props import (
     assert_every_wrong_letter_explained,
     assert_mistakes_get_hints,
     assert_slips_caught,
+    assert_solution_passes,
     assert_wrong_type_is_a_hint,
 )
 from scipy import stats as sps
@@ -121,12 +122,6 @@ def user_case(small_market):
     return wb, by_hand(small_market.tables, OTHER_PARAMS, None)
 
 
-def _same(a, b):
-    if isinstance(b, str):
-        return a == b
-    return a == pytest.approx(b, rel=1e-9, abs=1e-12)
-
-
 def test_the_notebook_declares_seven_exercises_of_five_kinds():
     reg = exercises.registry("05")
     assert sorted(reg) == [*IDS, "05.7"]
@@ -140,11 +135,7 @@ def test_the_notebook_declares_seven_exercises_of_five_kinds():
 @pytest.mark.parametrize("exercise_id", IDS)
 def test_the_solution_passes_and_equals_the_notebook_solution(request, case, exercise_id):
     wb, hand = request.getfixturevalue(case)
-    expected = wb.solution_value(exercise_id)
-    assert _same(hand[exercise_id], expected)
-    feedback = wb.check(exercise_id, hand[exercise_id])
-    assert feedback.correct and feedback.answered, str(feedback)
-    assert str(feedback).startswith("✓ Correct")
+    assert_solution_passes(wb, exercise_id, hand[exercise_id])
 
 
 def test_the_planted_truth_letter_follows_the_interval(sample_tables, user_case):

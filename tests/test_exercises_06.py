@@ -17,6 +17,7 @@ from exercise_props import (
     assert_every_wrong_letter_explained,
     assert_mistakes_get_hints,
     assert_slips_caught,
+    assert_solution_passes,
     assert_wrong_type_is_a_hint,
 )
 
@@ -102,12 +103,6 @@ def user_case(small_market):
     return wb, hand
 
 
-def _same(a, b):
-    if isinstance(b, str):
-        return a == b
-    return a == pytest.approx(b, rel=1e-9, abs=1e-12)
-
-
 def test_the_notebook_declares_eight_exercises_of_five_kinds():
     reg = exercises.registry("06")
     assert sorted(reg) == [*IDS, "06.8"]
@@ -121,10 +116,7 @@ def test_the_notebook_declares_eight_exercises_of_five_kinds():
 @pytest.mark.parametrize("exercise_id", IDS)
 def test_the_solution_passes_and_equals_the_notebook_solution(request, case, exercise_id):
     wb, hand = request.getfixturevalue(case)
-    assert _same(hand[exercise_id], wb.solution_value(exercise_id))
-    feedback = wb.check(exercise_id, hand[exercise_id])
-    assert feedback.correct and feedback.answered, str(feedback)
-    assert str(feedback).startswith("✓ Correct")
+    assert_solution_passes(wb, exercise_id, hand[exercise_id])
 
 
 def test_the_predict_letter_follows_the_simulation(sample_case):

@@ -11,6 +11,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
+from exercise_props import assert_solution_passes
 
 from crm_lab import datasets, exercises
 from crm_lab import lifecycle as lc
@@ -91,12 +92,6 @@ def user_case(small_market):
     return wb, by_hand(small_market.tables, OTHER_PARAMS, None)
 
 
-def _same(a, b):
-    if isinstance(b, str):
-        return a == b
-    return a == pytest.approx(b, rel=1e-9, abs=1e-12)
-
-
 def test_the_notebook_declares_seven_exercises_of_five_kinds():
     reg = exercises.registry("07")
     assert sorted(reg) == [*IDS, "07.7"]
@@ -110,11 +105,7 @@ def test_the_notebook_declares_seven_exercises_of_five_kinds():
 @pytest.mark.parametrize("exercise_id", IDS)
 def test_the_solution_passes_and_equals_the_notebook_solution(request, case, exercise_id):
     wb, hand = request.getfixturevalue(case)
-    expected = wb.solution_value(exercise_id)
-    assert _same(hand[exercise_id], expected)
-    feedback = wb.check(exercise_id, hand[exercise_id])
-    assert feedback.correct and feedback.answered, str(feedback)
-    assert str(feedback).startswith("✓ Correct")
+    assert_solution_passes(wb, exercise_id, hand[exercise_id])
 
 
 def test_the_truth_exercise_needs_the_truth(user_case, sample_case):
