@@ -103,7 +103,8 @@ def _float(description: str, value: float, low: float, high: float, step: float,
 
 def kano_survey_size(n: int = 30, *, data_dir: str | None = "", **kwargs: Any) -> WhatIfWidget:
     """02 — respondents per survey -> share of surveys whose mode is the planted Kano category."""
-    kwargs.setdefault("shares", whatif.kano_scenarios(_folder(data_dir)))
+    if "shares" not in kwargs:  # the planted scenarios of the notebook's data (read only when needed)
+        kwargs["shares"] = whatif.kano_scenarios(_folder(data_dir))
     return WhatIfWidget(lambda n: whatif.kano_survey_size(n, **kwargs),
                         {"n": w.IntSlider(value=n, min=10, max=640, step=10, description="respondents")})
 

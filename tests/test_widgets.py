@@ -80,7 +80,6 @@ def test_stage_retention_gain_is_nonnegative():
 
 
 def test_widget_has_static_rendering_and_updates():
-
     box = widgets.clv_retention(retention=0.6)
     bundle = box._repr_mimebundle_()
     assert {"image/png", "text/plain", "text/html"} <= set(bundle)
